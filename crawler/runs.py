@@ -1,0 +1,176 @@
+"""Recording crawl runs, and making sure only one runs at a time per database.
+
+``CrawlRunRecorder`` (a Scrapy extension) inserts a ``crawl_runs`` row when the
+crawler is built, so pipelines can tag articles with its id
+(stats ``civmon/run_id``), and on ``spider_closed`` writes the end time, the
+status and the counts, overall and per source (``crawl_run_sources``).
+A source is *broken* when every discovery URL failed, or when article pages
+were found but none could be fetched; the run is then ``partial`` (or
+``failed`` when every source is broken) and ``civmon crawl`` exits non-zero.
+
+``RunLock`` is an advisory ``flock`` beside the SQLite file (or in the user's
+cache folder for a server database): a nightly cron job that overlaps the
+previous night's run stops with a clear message instead of crawling twice.
+
+Settings read: ``CIVMON_DB``, ``CIVMON_COMMAND``, ``CIVMON_LOCK`` (default True).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from scrapy import signals
+from sqlalchemy.orm import Session
+
+from models.db import database_url, open_engine, sqlite_path
+from models.schema import CrawlRun, CrawlRunSource, Source, utc_now_text
+
+#: Per-source counters kept in stats as civmon/source/<id>/<name>.
+COUNTS = ("discovered", "fetched", "failed", "extracted", "stored", "duplicates", "undated")
+
+
+class RunLockedError(RuntimeError):
+    pass
+
+
+class RunLock:
+    """An exclusive, non-blocking lock named after the database."""
+
+    def __init__(self, db: str | None) -> None:
+        url = database_url(db)
+        path = sqlite_path(url)
+        if path is not None:
+            self.path = path.with_name(path.name + ".lock")
+        else:
+            cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "civmon"
+            digest = hashlib.sha1(url.encode()).hexdigest()[:16]
+            self.path = cache / f"{digest}.lock"
+        self._fh = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise RunLockedError(
+                f"another crawl is already running on this database (lock {self.path}, "
+                f"held by pid {holder})"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def source_status(counts: dict[str, int]) -> tuple[str, str | None]:
+    """'ok', 'empty' or 'broken' (with the reason) from one source's counters."""
+    ok, failed_discovery = counts.get("discovery_ok", 0), counts.get("discovery_failed", 0)
+    if ok == 0 and failed_discovery > 0:
+        return "broken", f"all {failed_discovery} discovery requests failed"
+    if counts.get("failed", 0) and not counts.get("fetched", 0):
+        return "broken", f"{counts['failed']} article pages failed, none fetched"
+    if not counts.get("discovered", 0):
+        return "empty", None
+    return "ok", None
+
+
+class CrawlRunRecorder:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db = crawler.settings.get("CIVMON_DB") or None
+        self.lock = RunLock(self.db) if crawler.settings.getbool("CIVMON_LOCK", True) else None
+        if self.lock is not None:
+            self.lock.acquire()
+        self.engine = open_engine(self.db)
+        with Session(self.engine) as session:
+            run = CrawlRun(command=crawler.settings.get("CIVMON_COMMAND") or "scrapy")
+            session.add(run)
+            session.commit()
+            self.run_id = run.id
+        self.stats.set_value("civmon/run_id", self.run_id)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        try:
+            self._record(spider, reason)
+        finally:
+            self.engine.dispose()
+            if self.lock is not None:
+                self.lock.release()
+
+    def _record(self, spider, reason: str) -> None:
+        stats = self.stats.get_stats()
+        sources = getattr(spider, "sources", {})
+        per_source: dict[str, dict[str, int]] = {sid: {} for sid in sources}
+        for key, value in stats.items():
+            parts = key.split("/")
+            if len(parts) == 4 and parts[:2] == ["civmon", "source"]:
+                per_source.setdefault(parts[2], {})[parts[3]] = int(value)
+        statuses = {sid: source_status(c) for sid, c in per_source.items()}
+        broken = [sid for sid, (st, _) in statuses.items() if st == "broken"]
+        if reason == "shutdown":
+            status = "interrupted"
+        elif broken and len(broken) == len(statuses):
+            status = "failed"
+        elif broken:
+            status = "partial"
+        elif reason == "finished":
+            status = "ok"
+        else:
+            status = reason  # e.g. closespider_timeout: the run was cut short
+        with Session(self.engine) as session:
+            run = session.get(CrawlRun, self.run_id)
+            assert run is not None
+            run.finished_at = utc_now_text()
+            run.status = status
+            run.finish_reason = reason
+            run.sources = ",".join(sources)
+            for name in COUNTS:
+                setattr(run, name, sum(c.get(name, 0) for c in per_source.values()))
+            run.stats = json.dumps(
+                {k: v for k, v in stats.items() if k.startswith("civmon/")
+                 and not k.startswith("civmon/source/")}, sort_keys=True, default=str)
+            for sid, counts in per_source.items():
+                if session.get(Source, sid) is None:
+                    src = sources.get(sid)
+                    if src is None:
+                        continue
+                    session.add(Source(id=sid, name=src.name, country=src.country,
+                                       kind=src.kind, languages=",".join(src.languages),
+                                       timezone=src.timezone, enabled=src.enabled))
+                st, error = statuses[sid]
+                session.merge(CrawlRunSource(
+                    run_id=self.run_id, source_id=sid, status=st, error=error,
+                    **{name: counts.get(name, 0) for name in COUNTS},
+                ))
+            session.commit()
+        self.stats.set_value("civmon/run_status", status)
+        for sid in broken:
+            spider.logger.error("source %s is broken: %s", sid, statuses[sid][1])

@@ -1,0 +1,1 @@
+"""Spiders of the civmon project (one generic spider, configured by the registry)."""

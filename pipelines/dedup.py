@@ -1,0 +1,163 @@
+"""Deduplication keys: the canonical URL and an exact hash of the normalised text.
+
+* ``canonical_url(url)`` removes what makes one page look like many: tracking
+  parameters (``utm_*``, ``fbclid``, ``yclid``...), fragments, default ports,
+  ``www.``/``m.`` host variants, trailing slashes, parameter order.
+* ``content_hash(text)`` hashes the text after case folding, ``ё``->``е``, and
+  dropping punctuation and whitespace differences, so a reprint that only
+  differs in quotes or line breaks gets the same key.
+
+``DedupIndex`` answers, for one article, "is this URL already stored?" and "is
+this text a copy of an article already stored, and which one?".  The store
+pipeline owns the database session and feeds the index, so that the decision
+and the row id it points to come from the same transaction.
+
+``DedupPipeline`` computes the keys and counts ``civmon/dedup/*``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pipelines.items import ArticleItem
+
+#: Query parameters that identify a campaign or a click, never a page.
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "yclid", "ysclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid",
+    "_openstat", "from", "ref", "ref_src", "rss", "utm", "share", "amp",
+})
+TRACKING_PREFIXES = ("utm_", "ga_", "hsa_", "pk_", "mtm_")
+_HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """The normalised form of ``url`` used as the article's identity.
+
+    The scheme is kept (``http`` and ``https`` pages are usually the same page,
+    but a site that serves both differently is rare enough not to merge); the
+    host is lower-cased without ``www.``/``m.``; the path keeps its case
+    (paths are case-sensitive on most servers) and loses a trailing slash;
+    tracking parameters are dropped and the rest sorted.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower() or "http"
+    host = (parts.hostname or "").lower().rstrip(".")
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix):]
+            break
+    port = parts.port
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    for suffix in ("/index.html", "/index.php", "/index.htm"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix) + 1]
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    query.sort()
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalize_text(text: str) -> str:
+    """Case-folded words separated by single spaces: the input of ``content_hash``."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def content_hash(text: str) -> str:
+    """128-bit hex digest of the normalised text (stable across runs and machines)."""
+    return hashlib.blake2b(normalize_text(text).encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the index says about one article."""
+
+    known_url: bool = False
+    """The canonical URL is already stored: the article must not be stored again."""
+    duplicate_of: int | None = None
+    """The id of the stored original whose text this article repeats."""
+
+
+class DedupIndex:
+    """Canonical URLs and content hashes already stored, with the ids they map to.
+
+    ``lookup_url`` / ``lookup_hash`` consult the database for keys this run has
+    not seen (they return the id or None); the in-memory maps make repeats
+    within a run free and see rows not yet committed.
+    """
+
+    def __init__(
+        self,
+        lookup_url: Callable[[str], int | None] = lambda _u: None,
+        lookup_hash: Callable[[str], int | None] = lambda _h: None,
+    ) -> None:
+        self._lookup_url = lookup_url
+        self._lookup_hash = lookup_hash
+        self._urls: dict[str, int] = {}
+        self._hashes: dict[str, int] = {}
+
+    def check(self, canonical: str, digest: str) -> Verdict:
+        if canonical in self._urls:
+            return Verdict(known_url=True)
+        stored = self._lookup_url(canonical)
+        if stored is not None:
+            self._urls[canonical] = stored
+            return Verdict(known_url=True)
+        original = self._hashes.get(digest)
+        if original is None:
+            original = self._lookup_hash(digest)
+            if original is not None:
+                self._hashes[digest] = original
+        return Verdict(duplicate_of=original)
+
+    def remember(self, canonical: str, digest: str, article_id: int, duplicate_of: int | None
+                 ) -> None:
+        """Record a stored article; an original becomes the target of later copies."""
+        self._urls[canonical] = article_id
+        if duplicate_of is None:
+            self._hashes.setdefault(digest, article_id)
+
+
+class DedupPipeline:
+    """Computes ``canonical_url`` and ``content_hash``; drops repeats within a run."""
+
+    def __init__(self, stats) -> None:
+        self.stats = stats
+        self._seen_urls: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        from scrapy.exceptions import DropItem
+
+        # The page's own canonical link wins when it stays on the same site:
+        # it folds /amp/, print and tracking variants the spider followed.
+        url = item.url
+        page = item.page_canonical_url
+        if page and urlsplit(page).hostname == urlsplit(url).hostname:
+            url = page
+        item.canonical_url = canonical_url(url)
+        item.content_hash = content_hash(item.text)
+        if item.canonical_url in self._seen_urls:
+            self.stats.inc_value("civmon/dedup/same_url_in_run")
+            raise DropItem(f"already processed in this run: {item.canonical_url}",
+                           log_level="INFO")
+        self._seen_urls.add(item.canonical_url)
+        self.stats.inc_value("civmon/dedup/keyed")
+        return item

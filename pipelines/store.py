@@ -1,0 +1,143 @@
+"""Storing articles: one row per canonical URL, copies linked to their original.
+
+``ArticleWriter`` is the plain part: given an open session it upserts the
+``sources`` row, applies the dedup verdict and inserts the ``articles`` row.
+``StorePipeline`` wraps it for Scrapy: it opens the database named by
+``CIVMON_DB`` (default ``data/civmon.sqlite``; a path or a SQLAlchemy URL),
+commits every ``CIVMON_COMMIT_EVERY`` items (default 50) and at close, and
+counts ``civmon/store/*`` and ``civmon/source/<id>/stored|duplicates``.
+
+Storing is idempotent: an article whose canonical URL is already stored is
+dropped, so crawling the same site again adds no rows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.schema import Article, Source, to_utc_text
+from pipelines.dedup import DedupIndex
+from pipelines.items import ArticleItem
+
+
+class ArticleWriter:
+    """Writes items into an open session (the caller commits)."""
+
+    def __init__(self, session: Session, run_id: int | None = None) -> None:
+        self.session = session
+        self.run_id = run_id
+        self._sources: set[str] = set()
+        self.index = DedupIndex(lookup_url=self._stored_url, lookup_hash=self._original)
+
+    def _stored_url(self, canonical: str) -> int | None:
+        with self.session.no_autoflush:
+            return self.session.scalar(
+                select(Article.id).where(Article.canonical_url == canonical)
+            )
+
+    def _original(self, digest: str) -> int | None:
+        with self.session.no_autoflush:
+            return self.session.scalar(
+                select(Article.id)
+                .where(Article.content_hash == digest, Article.duplicate_of.is_(None))
+                .order_by(Article.id)
+                .limit(1)
+            )
+
+    def ensure_source(self, item: ArticleItem) -> None:
+        if item.source_id in self._sources:
+            return
+        src = item.source
+        row = self.session.get(Source, item.source_id)
+        if row is None:
+            row = Source(id=item.source_id)
+            self.session.add(row)
+        if src is not None:
+            row.name = src.name
+            row.country = src.country
+            row.kind = src.kind
+            row.languages = ",".join(src.languages)
+            row.timezone = src.timezone
+            row.enabled = src.enabled
+            first = (*src.feeds, *src.sitemaps, *src.listings)
+            row.homepage = first[0].split("/", 3)[2] if first else None
+        elif row.name is None:
+            row.name, row.country, row.kind = item.source_id, "", ""
+            row.languages, row.timezone = "", "UTC"
+        self._sources.add(item.source_id)
+
+    def write(self, item: ArticleItem) -> Article | None:
+        """Insert ``item``; None when its canonical URL is already stored."""
+        if not item.canonical_url or not item.content_hash:
+            raise ValueError(f"{item.url}: dedup keys missing (run the dedup stage first)")
+        verdict = self.index.check(item.canonical_url, item.content_hash)
+        if verdict.known_url:
+            return None
+        self.ensure_source(item)
+        row = Article(
+            source_id=item.source_id, url=item.url, canonical_url=item.canonical_url,
+            title=item.title, text=item.text, author=item.author, language=item.language,
+            published_at=item.published_at, published_raw=item.published_raw,
+            date_precision=item.date_precision, date_source=item.date_source,
+            fetched_at=to_utc_text(item.fetched_at), content_hash=item.content_hash,
+            duplicate_of=verdict.duplicate_of, relevant=int(item.relevant),
+            topics=",".join(item.topics) or None, attributed_to=item.attributed_to,
+            state_supplied=int(item.state_supplied), supplier=item.supplier,
+            discovered_via=item.discovered_via or None, crawl_run_id=self.run_id,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self.index.remember(item.canonical_url, item.content_hash, row.id, verdict.duplicate_of)
+        item.id, item.duplicate_of = row.id, verdict.duplicate_of
+        return row
+
+
+class StorePipeline:
+    def __init__(self, db: str | None, commit_every: int, stats) -> None:
+        self.db = db
+        self.commit_every = max(1, commit_every)
+        self.stats = stats
+        self.engine = None
+        self.session: Session | None = None
+        self.writer: ArticleWriter | None = None
+        self._pending = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(s.get("CIVMON_DB") or None, s.getint("CIVMON_COMMIT_EVERY", 50),
+                   crawler.stats)
+
+    def open_spider(self) -> None:
+        from models.db import open_engine
+
+        self.engine = open_engine(self.db)
+        self.session = Session(self.engine, expire_on_commit=False)
+        self.writer = ArticleWriter(self.session, self.stats.get_value("civmon/run_id"))
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        from scrapy.exceptions import DropItem
+
+        assert self.writer is not None and self.session is not None
+        row = self.writer.write(item)
+        if row is None:
+            self.stats.inc_value("civmon/store/known_url")
+            raise DropItem(f"already stored: {item.canonical_url}", log_level="INFO")
+        self.stats.inc_value("civmon/store/stored")
+        self.stats.inc_value(f"civmon/source/{item.source_id}/stored")
+        if row.duplicate_of is not None:
+            self.stats.inc_value("civmon/dedup/exact_duplicate")
+            self.stats.inc_value(f"civmon/source/{item.source_id}/duplicates")
+        self._pending += 1
+        if self._pending >= self.commit_every:
+            self.session.commit()
+            self._pending = 0
+        return item
+
+    def close_spider(self) -> None:
+        if self.session is not None:
+            self.session.commit()
+            self.session.close()
+        if self.engine is not None:
+            self.engine.dispose()

@@ -1,0 +1,121 @@
+"""Storing articles: schema via migrations, dedup links, idempotency, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from crawler.registry import load_registry
+from models.db import current_revision, open_engine
+from models.schema import Article
+from pipelines.dedup import canonical_url, content_hash
+from pipelines.items import ArticleItem
+from pipelines.store import ArticleWriter
+
+FETCHED = datetime(2025, 11, 25, 6, 30, tzinfo=UTC)
+
+
+def item(url: str, text_: str, source_id: str = "azertag-ru") -> ArticleItem:
+    it = ArticleItem(source_id=source_id, url=url, html="<html/>", fetched_at=FETCHED,
+                     source=load_registry().get(source_id), title="T", text=text_,
+                     published_at="2025-11-24T07:18:00Z", date_precision="minute")
+    it.canonical_url = canonical_url(url)
+    it.content_hash = content_hash(text_)
+    return it
+
+
+def test_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    db = tmp_path / "sub" / "c.sqlite"
+    engine = open_engine(db)
+    assert current_revision(engine) == "0001"
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+    tables = {r[0] for r in sqlite3.connect(db).execute(
+        "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sources", "articles", "crawl_runs", "crawl_run_sources",
+            "alembic_version"} <= tables
+
+
+def test_reopening_keeps_rows(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    engine = open_engine(db)
+    with Session(engine) as s:
+        ArticleWriter(s).write(item("https://azertag.az/ru/xeber/a-1", "Текст"))
+        s.commit()
+    engine.dispose()
+    engine = open_engine(db)
+    with Session(engine) as s:
+        assert s.scalar(select(Article.title)) == "T"
+    engine.dispose()
+
+
+def test_copies_point_to_first_original_and_urls_are_stored_once(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "c.sqlite")
+    body = "Форум солидарности НПО открылся в Баку. Участники обсудили гранты."
+    with Session(engine) as s:
+        w = ArticleWriter(s, run_id=None)
+        first = w.write(item("https://azertag.az/ru/xeber/forum-1?utm_source=rss", body))
+        copy = w.write(item("https://report.az/ru/x/forum", body.upper(), "report-ru"))
+        again = w.write(item("https://azertag.az/ru/xeber/forum-1", body))
+        s.commit()
+        assert first is not None and copy is not None and again is None
+        assert copy.duplicate_of == first.id and first.duplicate_of is None
+    # a later run (new writer, same database) links to the same original
+    with Session(engine) as s:
+        w = ArticleWriter(s)
+        later = w.write(item("https://ru.trend.az/azerbaijan/society/1.html", body, "trend-ru"))
+        assert w.write(item("https://report.az/ru/x/forum/", body, "report-ru")) is None
+        s.commit()
+        assert later is not None and later.duplicate_of == first.id
+        assert s.scalar(select(Article.published_at).where(Article.id == later.id)) \
+            == "2025-11-24T07:18:00Z"
+    engine.dispose()
+
+
+def test_naive_fetch_time_is_refused(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "c.sqlite")
+    it = item("https://azertag.az/ru/xeber/a-1", "x")
+    it.fetched_at = datetime(2025, 11, 25, 6, 30)
+    with Session(engine) as s, pytest.raises(ValueError, match="naive datetime"):
+        ArticleWriter(s).write(it)
+    engine.dispose()
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("CIVMON_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/test")
+    try:
+        import psycopg
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install -e '.[postgres]')")
+    try:
+        psycopg.connect(url.replace("+psycopg", ""), connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {url}: {str(exc).splitlines()[0]}")
+    return url
+
+
+def test_postgresql_by_url() -> None:
+    url = _postgres_url()
+    engine = open_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM articles WHERE source_id = 'azertag-ru'"))
+        with Session(engine) as s:
+            w = ArticleWriter(s)
+            a = w.write(item("https://azertag.az/ru/xeber/pg-1", "Текст про НПО"))
+            b = w.write(item("https://report.az/ru/x/pg", "текст про НПО", "report-ru"))
+            s.commit()
+            assert a is not None and b is not None and b.duplicate_of == a.id
+        assert current_revision(engine) == "0001"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM articles WHERE source_id IN ('azertag-ru','report-ru')"))
+        engine.dispose()
