@@ -46,7 +46,14 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+def casefold(value: str | None) -> str | None:
+    """Unicode case folding (SQLite's own lower()/LIKE fold ASCII only)."""
+    return value.casefold() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # civmon_fold(x): case-insensitive Cyrillic matching in queries and exports.
+    dbapi_conn.create_function("civmon_fold", 1, casefold, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")

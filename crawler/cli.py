@@ -1,0 +1,319 @@
+"""The ``civmon`` command line: crawl, demo, export, extract, sources.
+
+The command set and options are a contract (DESIGN.md); new options may be
+added.  A user error is one line on stderr, ``civmon: error: ...``, and exit
+status 2; a crawl whose run is not ``ok`` exits 1.  Scrapy is imported only by
+the commands that crawl.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+db_option = click.option(
+    "--db", metavar="PATH|URL", default=None,
+    help="SQLite file or SQLAlchemy URL  [default: data/civmon.sqlite]",
+)
+sources_option = click.option(
+    "--sources", "sources_file", metavar="FILE", default=None,
+    type=click.Path(dir_okay=False),
+    help="Registry file replacing the packaged one.",
+)
+settings_option = click.option(
+    "-s", "set_", metavar="NAME=VALUE", multiple=True,
+    help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).",
+)
+
+
+class UserError(click.UsageError):
+    """Bad input: printed as one line, exit status 2."""
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="civmon", message="civmon %(version)s")
+def cli() -> None:
+    """Monitor civil-society news from Azerbaijan, Kazakhstan and Central Asia.
+
+    \b
+    Example:
+      civmon demo                      # the whole pipeline offline
+      civmon crawl azertag-ru          # one source into data/civmon.sqlite
+    """
+
+
+def _load_registry(sources_file: str | None):
+    from crawler.registry import RegistryError, load_registry
+
+    try:
+        return load_registry(sources_file)
+    except RegistryError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _overrides(pairs: tuple[str, ...]) -> dict[str, str]:
+    from crawler.crawl import parse_overrides
+
+    try:
+        return parse_overrides(pairs)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _check_db(db: str | None) -> None:
+    from models.db import DatabaseError, database_url
+
+    try:
+        database_url(db)
+    except DatabaseError as exc:
+        raise UserError(str(exc)) from None
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE_ID]...")
+@sources_option
+@db_option
+@settings_option
+def crawl(source_ids, sources_file, db, set_) -> None:
+    """Crawl sources (all enabled ones by default) into the database.
+
+    Fetches only what is new, records the run in `crawl_runs`, never runs twice
+    at once on one database, and exits 1 when a source is broken.
+
+    \b
+    Example (nightly, from cron):
+      civmon crawl --db /srv/civmon/civmon.sqlite -s LOG_FILE=/var/log/civmon.log
+    """
+    from crawler.crawl import run_crawl
+    from crawler.runs import RunLockedError
+
+    registry = _load_registry(sources_file)
+    _check_db(db)
+    for sid in source_ids:
+        if sid not in {s.id for s in registry}:
+            known = ", ".join(s.id for s in registry)
+            raise UserError(f"unknown source '{sid}' in {registry.path} (known: {known})")
+    overrides = _overrides(set_)
+    overrides.setdefault("CIVMON_SOURCES", str(Path(registry.path)))
+    overrides.setdefault("CIVMON_DB", db or "")
+    overrides.setdefault("CIVMON_COMMAND", "crawl")
+    try:
+        result = run_crawl(list(source_ids), overrides)
+    except RunLockedError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"crawl run {result.run_id}: {result.status}", err=True)
+    if result.status != "ok":
+        sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@db_option
+@settings_option
+def demo(db, set_) -> None:
+    """Run the whole pipeline offline on the bundled sample web.
+
+    Serves the sample outlets on 127.0.0.x, crawls them like real sites and
+    writes the database (data/civmon.sqlite unless --db), then prints a summary.
+
+    \b
+    Example:
+      civmon demo --db /tmp/demo.sqlite
+    """
+    from crawler.demo import run_demo
+    from crawler.runs import RunLockedError
+
+    _check_db(db)
+    overrides = _overrides(set_)
+    try:
+        result = run_demo(db, overrides)
+    except RunLockedError as exc:
+        raise click.ClickException(str(exc)) from None
+    if result.status != "ok":
+        sys.exit(1)
+
+
+def _parse_day(_ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to FILE instead of stdout.")
+@click.option("--since", callback=_parse_day, metavar="YYYY-MM-DD",
+              help="Published on or after this day.")
+@click.option("--until", callback=_parse_day, metavar="YYYY-MM-DD",
+              help="Published on or before this day.")
+@click.option("--source", "sources", multiple=True, metavar="ID", help="Only this source "
+              "(repeatable).")
+@click.option("--country", "countries", multiple=True, metavar="CC",
+              help="Only this country, ISO 3166-1 alpha-2 (repeatable).")
+@click.option("--query", metavar="TEXT", help="Only articles whose title or text contains TEXT.")
+@click.option("--relevant", "relevant_only", is_flag=True,
+              help="Only civil-society news (relevant = 1).")
+@click.option("--originals", "originals_only", is_flag=True,
+              help="Leave out copies (rows with duplicate_of set).")
+@click.option("--excel", is_flag=True, help="UTF-8 with BOM, cells trimmed to Excel's limit.")
+@click.option("--sql", "show_sql", is_flag=True, help="Print the SQL instead of running it.")
+@db_option
+def export(fmt, output, since, until, sources, countries, query, relevant_only,
+           originals_only, excel, show_sql, db) -> None:
+    """Export articles as CSV or JSON Lines (columns: docs/export.md).
+
+    \b
+    Example:
+      civmon export --since 2025-11-01 --country KZ --relevant --excel -o kz.csv
+    """
+    from crawler.export import (
+        ExportFilter,
+        build_query,
+        compiled_sql,
+        iter_rows,
+        write_csv,
+        write_jsonl,
+    )
+    from models.db import DatabaseError, database_url, has_schema, open_engine, sqlite_path
+
+    if since and until and since > until:
+        raise UserError(f"--since {since} is after --until {until}")
+    if excel and fmt != "csv":
+        raise UserError("--excel applies to --format csv only")
+    _check_db(db)
+    path = sqlite_path(database_url(db))
+    if path is not None and not path.exists():
+        raise UserError(f"{path}: no such database (run `civmon crawl` or `civmon demo` first)")
+    try:
+        engine = open_engine(db, migrate=False)
+        if not has_schema(engine):
+            raise UserError(f"{database_url(db)}: not a civmon database (no articles table)")
+        from models.db import upgrade
+
+        upgrade(engine)
+    except DatabaseError as exc:
+        raise UserError(str(exc)) from None
+    flt = ExportFilter(since=since, until=until, sources=sources, countries=countries,
+                       query=query, relevant_only=relevant_only, originals_only=originals_only)
+    if show_sql:
+        click.echo(compiled_sql(build_query(flt, engine.dialect.name), engine))
+        return
+    newline = "" if fmt == "csv" else None
+    out = (open(output, "w", encoding="utf-8", newline=newline) if output  # noqa: SIM115
+           else click.get_text_stream("stdout"))
+    try:
+        rows = iter_rows(engine, flt)
+        n = write_csv(rows, out, excel=excel) if fmt == "csv" else write_jsonl(rows, out)
+    finally:
+        if output:
+            out.close()
+        engine.dispose()
+    if output:
+        click.echo(f"{n} articles written to {output}", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--source", "source_id", metavar="ID", help="Registry source id (selectors, "
+              "time zone, languages); omit for an unknown site.")
+@click.option("--sources", "sources_file", metavar="FILE", default=None,
+              type=click.Path(dir_okay=False), help="Registry file replacing the packaged one.")
+@click.option("--encoding", help="Decode FILE with this encoding (default: BOM, <meta charset>, "
+              "then detection).")
+@click.option("--fetched-at", metavar="ISO", help="Fetch time for relative dates "
+              "(default: now).")
+@click.option("--explain", is_flag=True, help="Also show which selector or candidate produced "
+              "each field.")
+def extract(file, url, source_id, sources_file, encoding, fetched_at, explain) -> None:
+    """Extract one saved page and print the article as JSON.
+
+    \b
+    Example:
+      civmon extract page.html --url https://azertag.az/ru/xeber/x-3816267 --source azertag-ru
+    """
+    from crawler.pages import decode_page, extract_page
+
+    source = None
+    if source_id:
+        registry = _load_registry(sources_file)
+        try:
+            source = registry.get(source_id)
+        except Exception as exc:  # RegistryError: one line
+            raise UserError(str(exc)) from None
+    now = datetime.now(UTC)
+    if fetched_at:
+        from crawler.spiders.news import parse_clock
+
+        try:
+            now = parse_clock(fetched_at) or now
+        except ValueError as exc:
+            raise UserError(str(exc).replace("CIVMON_CLOCK", "--fetched-at")) from None
+    try:
+        html = decode_page(Path(file).read_bytes(), encoding)
+    except LookupError:
+        raise UserError(f"--encoding {encoding!r} is not a known text encoding") from None
+    data = extract_page(html, url=url, source=source, now=now, explain=explain)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@cli.command(context_settings=CONTEXT)
+@sources_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def sources(sources_file, as_json) -> None:
+    """List the sources of the registry.
+
+    \b
+    Example:
+      civmon sources --sources my-sources.toml
+    """
+    registry = _load_registry(sources_file)
+    if as_json:
+        click.echo(json.dumps([
+            {"id": s.id, "name": s.name, "country": s.country, "kind": s.kind,
+             "languages": list(s.languages), "timezone": s.timezone, "feeds": list(s.feeds),
+             "sitemaps": list(s.sitemaps), "listings": list(s.listings), "enabled": s.enabled}
+            for s in registry], ensure_ascii=False, indent=2))
+        return
+    header = f"{'id':<16} {'country':<7} {'kind':<10} {'lang':<8} {'timezone':<14} " \
+             f"{'discovery':<14} name"
+    click.echo(header)
+    for s in registry:
+        disc = "/".join(f"{n}{k[0]}" for k, n in (("feeds", len(s.feeds)),
+                        ("sitemaps", len(s.sitemaps)), ("listings", len(s.listings))) if n)
+        flag = "" if s.enabled else "  (disabled)"
+        click.echo(f"{s.id:<16} {s.country:<7} {s.kind:<10} {','.join(s.languages):<8} "
+                   f"{s.timezone:<14} {disc:<14} {s.name}{flag}")
+    click.echo(f"{len(registry)} sources in {registry.path}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: click with one-line errors."""
+    try:
+        cli.main(args=argv, prog_name="civmon", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(2)
+    except click.UsageError as exc:
+        click.echo(f"civmon: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"civmon: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("civmon: aborted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

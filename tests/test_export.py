@@ -1,0 +1,95 @@
+"""CSV / JSONL exports: stable columns, filters, Excel-safe Cyrillic."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from crawler.export import EXPORT_COLUMNS, ExportFilter, iter_rows, write_csv, write_jsonl
+from crawler.registry import load_registry
+from models.db import open_engine
+from pipelines.dedup import canonical_url, content_hash
+from pipelines.items import ArticleItem
+from pipelines.store import ArticleWriter
+
+ROWS = [
+    # source, url, published_at, title, text, relevant
+    ("azertag-ru", "https://azertag.az/ru/xeber/a-1", "2025-11-24T07:18:00Z",
+     "Форум НПО", "Форум солидарности НПО открылся", True),
+    ("tengrinews", "https://tengrinews.kz/news/b-2", "2023-08-11T15:03:00Z",
+     "XI Гражданский форум", "Гражданский форум в Костанае", True),
+    ("tengrinews", "https://tengrinews.kz/news/c-3", "2025-11-25",
+     "Курс тенге", "Курс тенге укрепился", False),
+    ("report-ru", "https://report.az/ru/x/a", None, "Копия", "Форум солидарности НПО открылся",
+     True),
+]
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    engine = open_engine(tmp_path / "e.sqlite")
+    reg = load_registry()
+    with Session(engine) as s:
+        w = ArticleWriter(s)
+        for sid, url, pub, title, body, relevant in ROWS:
+            it = ArticleItem(source_id=sid, url=url, html="", source=reg.get(sid),
+                             fetched_at=datetime(2025, 11, 25, tzinfo=UTC), title=title,
+                             text=body, published_at=pub, relevant=relevant)
+            it.canonical_url, it.content_hash = canonical_url(url), content_hash(body)
+            w.write(it)
+        s.commit()
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("flt", "titles"),
+    [
+        (ExportFilter(), ["XI Гражданский форум", "Форум НПО", "Курс тенге", "Копия"]),
+        (ExportFilter(since=date(2025, 11, 24)), ["Форум НПО", "Курс тенге"]),
+        (ExportFilter(until=date(2025, 11, 24)), ["XI Гражданский форум", "Форум НПО"]),
+        (ExportFilter(since=date(2025, 11, 25), until=date(2025, 11, 25)), ["Курс тенге"]),
+        (ExportFilter(countries=["kz"]), ["XI Гражданский форум", "Курс тенге"]),
+        (ExportFilter(sources=["azertag-ru", "report-ru"]), ["Форум НПО", "Копия"]),
+        (ExportFilter(query="гражданский"), ["XI Гражданский форум"]),
+        (ExportFilter(relevant_only=True), ["XI Гражданский форум", "Форум НПО", "Копия"]),
+        (ExportFilter(originals_only=True), ["XI Гражданский форум", "Форум НПО", "Курс тенге"]),
+    ],
+)
+def test_filters(engine, flt: ExportFilter, titles: list[str]) -> None:
+    assert [r["title"] for r in iter_rows(engine, flt)] == titles
+
+
+def test_csv_for_excel_has_bom_and_round_trips_cyrillic(engine) -> None:
+    out = io.StringIO(newline="")
+    n = write_csv(iter_rows(engine, ExportFilter()), out, excel=True)
+    data = out.getvalue()
+    assert n == 4 and data.startswith("\ufeffid,source_id,")
+    rows = list(csv.DictReader(io.StringIO(data.lstrip("\ufeff"))))
+    assert tuple(rows[0]) == EXPORT_COLUMNS
+    copy = next(r for r in rows if r["title"] == "Копия")
+    original = next(r for r in rows if r["title"] == "Форум НПО")
+    assert copy["duplicate_of"] == original["id"] and copy["country"] == "AZ"
+    assert original["source_name"] == "AZERTAC (Russian)"
+
+
+def test_excel_trims_cells_to_its_limit() -> None:
+    out = io.StringIO()
+    row = dict.fromkeys(EXPORT_COLUMNS, "")
+    row["text"] = "я" * 40_000
+    write_csv(iter([row]), out, excel=True)
+    cell = next(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))["text"]
+    assert len(cell) == 32_767 and cell.endswith("…")
+
+
+def test_jsonl(engine) -> None:
+    out = io.StringIO()
+    write_jsonl(iter_rows(engine, ExportFilter(sources=["azertag-ru"])), out)
+    (line,) = out.getvalue().splitlines()
+    assert json.loads(line)["title"] == "Форум НПО" and "Форум НПО" in line
