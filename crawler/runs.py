@@ -33,6 +33,13 @@ from models.schema import CrawlRun, CrawlRunSource, Source, utc_now_text
 COUNTS = ("discovered", "fetched", "failed", "extracted", "stored", "duplicates", "undated")
 
 
+#: Stats kept in crawl_runs.stats (JSON): ours, plus Scrapy's that explain failures.
+RUN_STATS_PREFIXES = (
+    "civmon/", "robotstxt/", "downloader/response_status_count/", "retry/",
+    "item_dropped_reasons_count/", "log_count/ERROR", "elapsed_time_seconds",
+)
+
+
 class RunLockedError(RuntimeError):
     pass
 
@@ -155,8 +162,8 @@ class CrawlRunRecorder:
             for name in COUNTS:
                 setattr(run, name, sum(c.get(name, 0) for c in per_source.values()))
             run.stats = json.dumps(
-                {k: v for k, v in stats.items() if k.startswith("civmon/")
-                 and not k.startswith("civmon/source/")}, sort_keys=True, default=str)
+                {k: v for k, v in stats.items() if k.startswith(RUN_STATS_PREFIXES)},
+                sort_keys=True, default=str)
             for sid, counts in per_source.items():
                 if session.get(Source, sid) is None:
                     src = sources.get(sid)

@@ -1,0 +1,171 @@
+"""End to end: serve the sample web on loopback, crawl it, check the database row by row.
+
+The crawl runs in a subprocess through the real entry points (`civmon demo`,
+`scrapy crawl news`), as a user or cron would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.sampleweb import (
+    SAMPLE_NOW,
+    PageExpectation,
+    SampleWeb,
+    broken_links,
+    load_expectations,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = load_expectations()
+
+
+def civmon(*args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> tuple[Path, str]:
+    db = tmp_path_factory.mktemp("demo") / "civmon.sqlite"
+    proc = civmon("demo", "--db", str(db))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return db, proc.stdout
+
+
+def rows(db: Path) -> dict[tuple[str, str], sqlite3.Row]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    out = {}
+    for r in conn.execute("SELECT * FROM articles"):
+        parts = urlsplit(r["url"])
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        out[(r["source_id"], path)] = r
+    conn.close()
+    return out
+
+
+def key(exp: PageExpectation) -> tuple[str, str]:
+    return exp.source_id, exp.path
+
+
+def test_demo_summary_says_what_it_did(demo_db) -> None:
+    db, stdout = demo_db
+    assert "Run 1: ok" in stdout
+    assert f"Database: {db}" in stdout
+    assert "sqlite3" in stdout and "civmon export" in stdout
+
+
+def test_every_expected_article_is_stored(demo_db) -> None:
+    stored = rows(demo_db[0])
+    missing = [key(e) for e in EXPECTED if key(e) not in stored]
+    assert not missing
+    assert len(stored) >= 40
+    assert len({sid for sid, _ in stored}) >= 6
+
+
+@pytest.mark.parametrize("exp", EXPECTED, ids=[f"{e.source_id}{e.path}" for e in EXPECTED])
+def test_article_row_matches_expectation(demo_db, exp: PageExpectation) -> None:
+    stored = rows(demo_db[0])
+    row = stored[key(exp)]
+    assert row["title"] == exp.title
+    assert row["published_at"] == exp.published_at, row["published_raw"]
+    assert row["date_precision"] == exp.precision
+    assert row["language"] == exp.language
+    assert bool(row["relevant"]) == exp.relevant
+    for phrase in exp.must_contain:
+        assert phrase in row["text"], phrase
+    for phrase in exp.must_not_contain:
+        assert phrase not in row["text"], phrase
+    if exp.duplicate_of:
+        sid, _, path = exp.duplicate_of.partition(":")
+        assert row["duplicate_of"] == stored[(sid, path)]["id"]
+    else:
+        assert row["duplicate_of"] is None
+    if exp.attributed_to:
+        assert row["attributed_to"] == exp.attributed_to
+    assert bool(row["state_supplied"]) == exp.state_supplied
+    if exp.supplier:
+        assert row["supplier"] == exp.supplier
+
+
+def test_seeds_are_in_the_database(demo_db) -> None:
+    stored = rows(demo_db[0])
+    seeds = {e.seed: stored[key(e)] for e in EXPECTED if e.seed}
+    assert len(seeds) == 5
+    hyphenated = next(r for s, r in seeds.items() if s.startswith("000"))
+    assert "направлении" in hyphenated["text"] and "на-\n" not in hyphenated["text"]
+
+
+def test_broken_links_are_counted_not_stored(demo_db) -> None:
+    db = demo_db[0]
+    stored = rows(db)
+    for sid, path, _status in broken_links():
+        assert (sid, path) not in stored
+    conn = sqlite3.connect(db)
+    failed = conn.execute("SELECT SUM(failed) FROM crawl_run_sources WHERE run_id = 1").fetchone()
+    stats = json.loads(conn.execute("SELECT stats FROM crawl_runs WHERE id = 1").fetchone()[0])
+    conn.close()
+    assert failed[0] >= len(broken_links())
+    assert stats.get("robotstxt/forbidden", 0) >= 1
+
+
+def test_second_crawl_adds_nothing(demo_db) -> None:
+    db = demo_db[0]
+    before = len(rows(db))
+    proc = civmon("demo", "--db", str(db))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(rows(db)) == before
+    conn = sqlite3.connect(db)
+    status, stored, discovered = conn.execute(
+        "SELECT status, stored, discovered FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    fetched = conn.execute("SELECT SUM(fetched) FROM crawl_run_sources WHERE run_id = "
+                           "(SELECT MAX(id) FROM crawl_runs)").fetchone()[0]
+    conn.close()
+    assert (status, stored) == ("ok", 0)
+    assert discovered >= before and fetched == 0  # known articles are not even fetched
+
+
+def test_scrapy_crawl_from_the_repository_root(tmp_path: Path) -> None:
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert listed.stdout.split() == ["news"], listed.stderr
+    with SampleWeb() as web:
+        registry = tmp_path / "sample.toml"
+        registry.write_text(web.registry_text(), encoding="utf-8")
+        source = EXPECTED[0].source_id
+        db = tmp_path / "s.sqlite"
+        proc = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"source={source}",
+             "-s", f"CIVMON_SOURCES={registry}", "-s", f"CIVMON_DB={db}",
+             "-s", f"CIVMON_CLOCK={SAMPLE_NOW.isoformat()}", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    stored = rows(db)
+    assert {sid for sid, _ in stored} == {source}
+    assert len(stored) == sum(1 for e in EXPECTED if e.source_id == source)
+
+
+def test_dead_site_fails_the_run_but_keeps_what_was_collected(tmp_path: Path) -> None:
+    with SampleWeb() as web:
+        text = web.registry_text()
+    # the servers are gone now: every source is a dead site
+    registry = tmp_path / "dead.toml"
+    registry.write_text(text, encoding="utf-8")
+    db = tmp_path / "d.sqlite"
+    proc = civmon("crawl", "--sources", str(registry), "--db", str(db), "-s", "RETRY_TIMES=0",
+                  "-s", "DOWNLOAD_TIMEOUT=5", "-s", "LOG_LEVEL=ERROR", timeout=120)
+    assert proc.returncode == 1
+    assert "crawl run 1: failed" in proc.stderr
+    conn = sqlite3.connect(db)
+    statuses = {r[0] for r in conn.execute("SELECT status FROM crawl_run_sources")}
+    conn.close()
+    assert statuses == {"broken"}
