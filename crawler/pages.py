@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipelines.dates import choose_date, format_published_at, url_date
-from pipelines.extract import extract_article
-
 from crawler.registry import Source
+from pipelines.dates import choose_date, format_published_at, url_date
 from pipelines.dedup import canonical_url, content_hash
+from pipelines.extract import extract_article
 from pipelines.relevance import classify
 
 

@@ -1,0 +1,292 @@
+"""The generic extractor: one parse, registry overrides, trafilatura for the body.
+
+``GenericExtractor`` turns a decoded page into raw fields (before cleanup,
+attribution and language, which ``pipelines.extract`` adds):
+
+1. parse once with lxml (``parse_html``); the same tree serves <meta>, JSON-LD,
+   selectors and date candidates (``pipelines.sites.meta``);
+2. prune the source's ``prune`` selectors and the generic widget list
+   (``pipelines/rules/extract.toml``);
+3. body: the source's ``selectors.body`` when it matches (text taken block by
+   block, link lists skipped), otherwise trafilatura's ``bare_extraction`` on the
+   pruned tree with ``TRAFILATURA_OPTIONS`` and no metadata (we read it better
+   from the tree, and trafilatura's author XPath and htmldate are its slow part).
+
+A site whose layout data cannot express subclasses this (``pipelines.sites``):
+class attributes give default selectors and prune lists for one layout version;
+the registry's own selectors still win.  Reads no settings.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, ClassVar
+
+import lxml.html
+from lxml import etree
+
+from pipelines.items import DateCandidate
+from pipelines.sites import meta
+
+if TYPE_CHECKING:
+    from crawler.registry import Source
+
+#: Chosen by measurement on tests/fixtures/pages (benchmarks/evaluate_extraction.py
+#: --variants): precision mode keeps "latest news" and comment blocks out on our
+#: sites at no recall cost; comments are never article text; `fast` skips the
+#: jusText/readability fallback, which only ever added boilerplate here.
+TRAFILATURA_OPTIONS: dict[str, object] = {
+    "favor_precision": True,
+    "include_comments": False,
+    "include_tables": True,
+    "fast": True,
+    "deduplicate": False,
+}
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_WS = re.compile(r"\s+")
+_LEAD = etree.XPath(
+    ".//*[self::div or self::p or self::h2 or self::h3 or self::h4]"
+    "[contains(@class, 'lead') or contains(@class, 'description') or contains(@class, 'intro')"
+    " or contains(@class, 'anons') or contains(@class, 'summary') or contains(@class, 'subtitle')]")
+_BLOCKS = frozenset((
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
+    "section", "article", "header", "footer", "table", "tr", "td", "th", "figure", "dd", "dt",
+    "dl", "address", "main", "center"))
+
+
+@dataclass
+class RawArticle:
+    """Fields read from the page, before cleanup / attribution / language."""
+
+    title: str | None = None
+    text: str = ""
+    author: str | None = None
+    canonical_url: str | None = None
+    description: str | None = None
+    html_lang: str | None = None
+    site_name: str | None = None
+    date_candidates: list[DateCandidate] = field(default_factory=list)
+    explain: dict[str, str] = field(default_factory=dict)
+    url: str | None = None
+    credit_lines: list[str] = field(default_factory=list)
+    """Short blocks next to the body that may credit a supplier (for attribution)."""
+
+
+@lru_cache(maxsize=1)
+def _prune_lists() -> dict[str, tuple[str, ...]]:
+    raw = resources.files("pipelines").joinpath("rules/extract.toml").read_text("utf-8")
+    data = tomllib.loads(raw)["prune"]
+    return {k: tuple(v) for k, v in data.items()}
+
+
+def parse_html(html: str):
+    """The page as an lxml tree, or None when there is nothing to parse."""
+    if not isinstance(html, str) or not html.strip():
+        return None
+    html = _XML_DECL.sub("", html, count=1)   # lxml refuses str with an encoding declaration
+    try:
+        tree = lxml.html.document_fromstring(html, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return tree if len(tree) else None
+
+
+class GenericExtractor:
+    """Extraction for any page; subclasses add one site layout version each."""
+
+    #: Registry id this subclass serves (None: any site).
+    source_id: ClassVar[str | None] = None
+    version: ClassVar[str] = "generic"
+    #: When this layout took effect on the site (a redesign adds a newer version).
+    valid_from: ClassVar[date | None] = None
+    #: A selector that only this layout has; picks the version for a page.
+    signature: ClassVar[str | None] = None
+    #: Default selectors (title/date/body/author) for this layout; the registry wins.
+    selectors: ClassVar[dict[str, str]] = {}
+    prune: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, source: Source | None = None) -> None:
+        self.source = source
+
+    @property
+    def name(self) -> str:
+        return f"{self.source_id}/{self.version}" if self.source_id else "generic"
+
+    @classmethod
+    def matches(cls, tree) -> bool:
+        return cls.signature is None or bool(meta.select(tree, cls.signature))
+
+    def selector_for(self, field_name: str) -> str | None:
+        if self.source is not None:
+            value = getattr(self.source.selectors, field_name, None)
+            if value:
+                return value
+        return self.selectors.get(field_name)
+
+    # -- the steps (override in a site module where a layout needs it) ---------
+
+    def extract(self, tree, url: str) -> RawArticle:
+        out = RawArticle()
+        info = meta.read_head(tree)
+        out.html_lang, out.site_name = info.html_lang, info.site_name
+        out.description = info.meta.get("og:description") or info.meta.get("description")
+        out.title, how, title_el = meta.find_title(tree, info, url, self.selector_for("title"))
+        out.explain["title"] = how
+        out.author, out.explain["author"] = meta.find_author(
+            tree, info, self.selector_for("author"))
+        out.canonical_url, out.explain["canonical_url"] = meta.find_canonical(tree, info, url)
+        out.date_candidates = self.date_candidates(tree, info, title_el)
+        origins = sorted({c.origin for c in out.date_candidates})
+        out.explain["date_candidates"] = ", ".join(origins) if origins else "none"
+        out.credit_lines = credit_candidates(tree)
+        pruned = self.prune_tree(tree)
+        out.text, out.explain["text"] = self.body_text(tree, url)
+        lead = self.lead(title_el, out.text)
+        if lead is not None:
+            out.text = f"{meta.text_of(lead)}\n{out.text}"
+            out.explain["text"] += f" + lead {lead.tag}.{(lead.get('class') or '').split()[0]}"
+        if pruned:
+            out.explain["text"] += f"; pruned {pruned} blocks"
+        return out
+
+    def lead(self, title_el, text: str):
+        """A lead paragraph printed apart from the body (``div.article__description``),
+        which trafilatura's precision mode leaves out; None when the text has it."""
+        scope = title_el
+        for _ in range(3):
+            if scope is None or scope.getparent() is None:
+                break
+            scope = scope.getparent()
+        if scope is None or title_el is None:
+            return None
+        probe = " ".join(text.split())
+        for el in _LEAD(scope):
+            value = meta.text_of(el)
+            if 60 <= len(value) <= 1500 and value[:60] not in probe and not meta.in_foreign(el):
+                return el
+        return None
+
+    def date_candidates(self, tree, info: meta.PageMeta, title_el) -> list[DateCandidate]:
+        return meta.find_dates_in_page(tree, info, title_el, self.selector_for("date"))
+
+    def prune_selectors(self) -> tuple[str, ...]:
+        own = self.source.prune if self.source is not None else ()
+        return (*own, *self.prune, *_prune_lists()["page"])
+
+    def prune_tree(self, tree) -> int:
+        """Drop the prune selectors' blocks in place (their tail text stays)."""
+        body_sel = self.selector_for("body")
+        body = meta.select(tree, body_sel)[:1] if body_sel else []
+        page = tree.find("body")
+        limit = len((page if page is not None else tree).text_content()) / 2
+        count = 0
+        for selector in self.prune_selectors():
+            for el in meta.select(tree, selector):
+                if el.getparent() is None or (body and el is body[0]):
+                    continue
+                if any(anc is el for anc in (body[0].iterancestors() if body else ())):
+                    continue                       # never prune the article's own container
+                if len(el.text_content()) > limit:
+                    continue                       # a "widget" holding half the page is not one
+                el.drop_tree()
+                count += 1
+        return count
+
+    def body_text(self, tree, url: str) -> tuple[str, str]:
+        selector = self.selector_for("body")
+        if selector:
+            found = meta.select(tree, selector)
+            if found:
+                text = "\n".join(element_text(el) for el in found)
+                if len(text) > 40:
+                    return text, f"selector {selector}"
+        return self.trafilatura_text(tree, url)
+
+    def trafilatura_text(self, tree, url: str) -> tuple[str, str]:
+        from trafilatura import bare_extraction
+
+        try:
+            doc = bare_extraction(tree, url=url, with_metadata=False, **TRAFILATURA_OPTIONS)
+        except (ValueError, TypeError, etree.LxmlError):
+            doc = None
+        text = (getattr(doc, "text", None) or "") if doc is not None else ""
+        mode = "favor_precision" if TRAFILATURA_OPTIONS.get("favor_precision") else "default"
+        return text, f"trafilatura ({mode}{', fast' if TRAFILATURA_OPTIONS.get('fast') else ''})"
+
+
+def credit_candidates(tree, limit: int = 12) -> list[str]:
+    """Short paragraphs anywhere in the page that mention a credit trigger word
+    ("Материал предоставлен ...", "По сообщению сайта ...") outside widgets."""
+    from pipelines.attribution import mentions_credit
+
+    found: list[str] = []
+    for el in tree.iter("p", "div", "span", "em"):
+        text = el.text_content()
+        if not 8 <= len(text) <= 200 or (el.tag == "div" and el.find(".//div") is not None):
+            continue
+        text = _WS.sub(" ", text).strip()
+        if mentions_credit(text) and not meta.in_foreign(el) and text not in found:
+            found.append(text)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def element_text(root) -> str:
+    """Text of a body container, one line per block; nested link lists are skipped."""
+    junk = set()
+    for selector in _prune_lists()["body"]:
+        junk.update(meta.select(root, selector))
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        line = "".join(buf).strip()
+        if line:
+            lines.append(line)
+        buf.clear()
+
+    def walk(node) -> None:
+        if not isinstance(node.tag, str) or node in junk or _link_list(node):
+            if node.tail:
+                buf.append(_WS.sub(" ", node.tail))
+            return
+        if node.tag == "br":
+            flush()
+        block = node.tag in _BLOCKS
+        if block:
+            flush()
+        if node.text:
+            buf.append(_WS.sub(" ", node.text))
+        for child in node:
+            walk(child)
+        if block:
+            flush()
+        if node.tail:
+            buf.append(_WS.sub(" ", node.tail))
+
+    tail, root.tail = root.tail, None
+    try:
+        walk(root)
+    finally:
+        root.tail = tail
+    flush()
+    return "\n".join(lines)
+
+
+def _link_list(node) -> bool:
+    """A list or box that is mostly links ("Читайте также" cards inside the body)."""
+    if node.tag not in ("ul", "ol", "div", "section", "table"):
+        return False
+    links = node.findall(".//a")
+    if len(links) < 2:
+        return False
+    total = len(_WS.sub("", node.text_content()))
+    linked = sum(len(_WS.sub("", a.text_content())) for a in links)
+    return total > 0 and linked / total > 0.7
