@@ -109,7 +109,8 @@ def main() -> None:
             ours.append(sum(civmon_pass(pages, Path(tmp), n)))
             theirs.append(sum(trafilatura_pass(pages)))
     ours_pass, theirs_pass = statistics.median(ours), statistics.median(theirs)
-    for name, t in (("civmon extract->store", ours_pass), ("trafilatura json+metadata", theirs_pass)):
+    rows = (("civmon extract->store", ours_pass), ("trafilatura json+metadata", theirs_pass))
+    for name, t in rows:
         print(f"{name:<28} {len(pages) / t:8.1f} pages/s  {1000 * t / len(pages):7.2f} ms/page")
     ratio = ours_pass / theirs_pass
     print(f"ratio civmon / trafilatura: {ratio:.2f}x (target <= 1.20x)")

@@ -115,11 +115,15 @@ def crawl(source_ids, sources_file, db, set_) -> None:
 @cli.command(context_settings=CONTEXT)
 @db_option
 @settings_option
-def demo(db, set_) -> None:
+@click.option("--port", type=click.IntRange(0, 65000), default=8765, show_default=True,
+              help="Port each sample outlet listens on (its own 127.0.0.x address); "
+                   "0 takes free ports, whose URLs change from run to run.")
+def demo(db, set_, port) -> None:
     """Run the whole pipeline offline on the bundled sample web.
 
     Serves the sample outlets on 127.0.0.x, crawls them like real sites and
     writes the database (data/civmon.sqlite unless --db), then prints a summary.
+    Running it again on the same database adds nothing.
 
     \b
     Example:
@@ -131,9 +135,12 @@ def demo(db, set_) -> None:
     _check_db(db)
     overrides = _overrides(set_)
     try:
-        result = run_demo(db, overrides)
+        result = run_demo(db, overrides, port=port)
     except RunLockedError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{exc.strerror or exc}; free the port or pass "
+                                   "--port N (0 = any free port)") from None
     if result.status != "ok":
         sys.exit(1)
 

@@ -57,7 +57,7 @@ def run_crawl(
     lock.acquire()  # RunLockedError propagates with its one-line message
     try:
         settings.set("CIVMON_LOCK", False, priority="cmdline")  # we hold it
-        process = CrawlerProcess(settings, install_root_handler=True)
+        process = CrawlerProcess(settings)  # root log handler: LOG_INSTALL_ROOT_HANDLER
         crawler = process.create_crawler("news")
         if on_item is not None:
             crawler.signals.connect(lambda item, **_: on_item(item), signal=signals.item_scraped)

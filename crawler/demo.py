@@ -32,10 +32,16 @@ DEMO_SETTINGS = {
 }
 
 
-def run_demo(db: str | None, overrides: dict[str, str], out: TextIO = sys.stdout) -> CrawlResult:
+#: The demo serves every outlet on this port of its own 127.0.0.x address, so that
+#: article URLs are the same from one demo run to the next (a second run adds nothing).
+DEMO_PORT = 8765
+
+
+def run_demo(db: str | None, overrides: dict[str, str], out: TextIO = sys.stdout,
+             port: int = DEMO_PORT) -> CrawlResult:
     from crawler.sampleweb import SAMPLE_NOW, SampleWeb
 
-    with SampleWeb() as web, tempfile.TemporaryDirectory(prefix="civmon-demo-") as tmp:
+    with SampleWeb(port=port) as web, tempfile.TemporaryDirectory(prefix="civmon-demo-") as tmp:
         registry_file = Path(tmp) / "sample-sources.toml"
         registry_file.write_text(web.registry_text(), encoding="utf-8")
         out.write(f"Serving {len(web.bases)} sample outlets on loopback:\n")

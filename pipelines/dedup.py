@@ -8,7 +8,14 @@
   differs in quotes or line breaks gets the same key.
 
 ``DedupIndex`` answers, for one article, "is this URL already stored?" and "is
-this text a copy of an article already stored, and which one?".  The store
+this text a copy of an article already stored, and which one?".
+
+The original of a group of copies is the one **published first**, not the one
+crawled first: ``published_first(a, b)`` compares two ``published_at`` values
+(each with its source's time zone, since a day-precision date is a local day)
+and says whether ``a`` certainly came before ``b``.  When a copy turns out to
+be older than the stored original, the store makes it the original and points
+the whole group at it.  The store
 pipeline owns the database session and feeds the index, so that the decision
 and the row id it points to come from the same transaction.
 
@@ -22,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipelines.items import ArticleItem
@@ -82,6 +90,55 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(normalize_text(text).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def published_span(published_at: str | None, zone: str | None) -> tuple[datetime, datetime] | None:
+    """The UTC interval a ``published_at`` value stands for, or None when unknown.
+
+    A minute/second value (``2025-11-24T07:18:00Z``) is a point; a day value
+    (``2025-11-24``) is that local day of ``zone`` (the whole UTC-12..UTC+14 band
+    when the zone is unknown, so that no comparison claims more than it knows).
+    """
+    if not published_at:
+        return None
+    try:
+        if "T" in published_at:
+            moment = datetime.fromisoformat(published_at.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                return None
+            moment = moment.astimezone(UTC)
+            return moment, moment
+        day = date.fromisoformat(published_at)
+    except ValueError:
+        return None
+    if zone:
+        from pipelines.dates import zone as load_zone
+
+        try:
+            tz = load_zone(zone)
+        except ValueError:
+            tz = None
+        if tz is not None:
+            start = datetime(day.year, day.month, day.day, tzinfo=tz)
+            end = start + timedelta(days=1)
+            return start.astimezone(UTC), end.astimezone(UTC)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return midnight - timedelta(hours=14), midnight + timedelta(hours=36)
+
+
+def published_first(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
+    """Whether article ``a`` was certainly published before ``b``.
+
+    Each side is ``(published_at, source time zone)``.  Undated articles and
+    overlapping spans (the same local day at day precision) are never "first".
+    """
+    span_a, span_b = published_span(*a), published_span(*b)
+    if span_a is None or span_b is None:
+        return False
+    a_start, a_end = span_a
+    if a_start == a_end:  # a point: strictly before b's earliest possible moment
+        return a_end < span_b[0]
+    return a_end <= span_b[0]  # a day: the half-open day ends before b can begin
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the index says about one article."""
@@ -130,6 +187,10 @@ class DedupIndex:
         self._urls[canonical] = article_id
         if duplicate_of is None:
             self._hashes.setdefault(digest, article_id)
+
+    def replace_original(self, digest: str, article_id: int) -> None:
+        """An older copy has become the original of its group."""
+        self._hashes[digest] = article_id
 
 
 class DedupPipeline:

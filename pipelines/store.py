@@ -9,15 +9,21 @@ counts ``civmon/store/*`` and ``civmon/source/<id>/stored|duplicates``.
 
 Storing is idempotent: an article whose canonical URL is already stored is
 dropped, so crawling the same site again adds no rows.
+
+The original of a group of copies is the copy published first (see
+``pipelines.dedup.published_first``), whatever order the crawl met them in:
+when an older copy arrives, it is stored as the original and every row of the
+group is pointed at it (``ArticleWriter.demoted`` lists the sources whose
+former original became a copy, so that the counts stay right).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models.schema import Article, Source, to_utc_text
-from pipelines.dedup import DedupIndex
+from pipelines.dedup import DedupIndex, published_first
 from pipelines.items import ArticleItem
 
 
@@ -29,6 +35,9 @@ class ArticleWriter:
         self.run_id = run_id
         self._sources: set[str] = set()
         self.index = DedupIndex(lookup_url=self._stored_url, lookup_hash=self._original)
+        self.demoted: list[str] = []
+        """Source ids of originals that became copies of an older article (drained by
+        the caller)."""
 
     def _stored_url(self, canonical: str) -> int | None:
         with self.session.no_autoflush:
@@ -75,22 +84,48 @@ class ArticleWriter:
         if verdict.known_url:
             return None
         self.ensure_source(item)
+        older = verdict.duplicate_of
+        if older is not None and self._published_before(item, older):
+            older = None  # this copy is the oldest: it becomes the group's original
         row = Article(
             source_id=item.source_id, url=item.url, canonical_url=item.canonical_url,
             title=item.title, text=item.text, author=item.author, language=item.language,
             published_at=item.published_at, published_raw=item.published_raw,
             date_precision=item.date_precision, date_source=item.date_source,
             fetched_at=to_utc_text(item.fetched_at), content_hash=item.content_hash,
-            duplicate_of=verdict.duplicate_of, relevant=int(item.relevant),
+            duplicate_of=older, relevant=int(item.relevant),
             topics=",".join(item.topics) or None, attributed_to=item.attributed_to,
             state_supplied=int(item.state_supplied), supplier=item.supplier,
             discovered_via=item.discovered_via or None, crawl_run_id=self.run_id,
         )
         self.session.add(row)
         self.session.flush()
-        self.index.remember(item.canonical_url, item.content_hash, row.id, verdict.duplicate_of)
-        item.id, item.duplicate_of = row.id, verdict.duplicate_of
+        if verdict.duplicate_of is not None and older is None:
+            self._repoint(verdict.duplicate_of, row.id)
+            self.index.replace_original(item.content_hash, row.id)
+        self.index.remember(item.canonical_url, item.content_hash, row.id, older)
+        item.id, item.duplicate_of = row.id, older
         return row
+
+    def _published_before(self, item: ArticleItem, original_id: int) -> bool:
+        original = self.session.get(Article, original_id)
+        if original is None:
+            return False
+        source = self.session.get(Source, original.source_id)
+        mine = (item.published_at, item.source.timezone if item.source else None)
+        return published_first(mine, (original.published_at, source.timezone if source else None))
+
+    def _repoint(self, old_original: int, new_original: int) -> None:
+        """Point the old original and all its copies at the new, older original."""
+        demoted = self.session.get(Article, old_original)
+        if demoted is not None:
+            self.demoted.append(demoted.source_id)
+        self.session.execute(
+            update(Article)
+            .where(or_(Article.id == old_original, Article.duplicate_of == old_original))
+            .values(duplicate_of=new_original)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 class StorePipeline:
@@ -129,6 +164,11 @@ class StorePipeline:
         if row.duplicate_of is not None:
             self.stats.inc_value("civmon/dedup/exact_duplicate")
             self.stats.inc_value(f"civmon/source/{item.source_id}/duplicates")
+        for source_id in self.writer.demoted:  # a former original is now a copy
+            self.stats.inc_value("civmon/dedup/exact_duplicate")
+            self.stats.inc_value("civmon/dedup/original_replaced")
+            self.stats.inc_value(f"civmon/source/{source_id}/duplicates")
+        self.writer.demoted.clear()
         self._pending += 1
         if self._pending >= self.commit_every:
             self.session.commit()

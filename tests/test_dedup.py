@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.dedup import DedupIndex, canonical_url, content_hash
+from pipelines.dedup import (
+    DedupIndex,
+    canonical_url,
+    content_hash,
+    published_first,
+    published_span,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,3 +52,39 @@ def test_index_points_copies_at_the_first_original() -> None:
     idx.remember("https://c.kz/1", "h", 9, 8)
     assert idx.check("https://d.kz/1", "h").duplicate_of == 8
     assert idx.check("https://c.kz/1", "x").known_url
+
+
+BAKU, ALMATY = "Asia/Baku", "Asia/Almaty"
+
+
+@pytest.mark.parametrize(("a", "b", "first"), [
+    # minute against minute: plain UTC order; equal instants are not "first"
+    (("2025-11-20T10:00:00Z", BAKU), ("2025-11-20T10:01:00Z", ALMATY), True),
+    (("2025-11-20T10:01:00Z", BAKU), ("2025-11-20T10:00:00Z", ALMATY), False),
+    (("2025-11-20T10:00:00Z", BAKU), ("2025-11-20T10:00:00Z", BAKU), False),
+    # a Baku day (20:00Z on the 19th .. 20:00Z on the 20th) against instants
+    (("2025-11-20", BAKU), ("2025-11-21T05:30:00Z", ALMATY), True),
+    (("2025-11-20", BAKU), ("2025-11-20T20:00:00Z", ALMATY), True),
+    (("2025-11-20", BAKU), ("2025-11-20T19:59:00Z", ALMATY), False),   # same local day
+    (("2025-11-19T19:59:00Z", ALMATY), ("2025-11-20", BAKU), True),
+    (("2025-11-19T20:00:00Z", ALMATY), ("2025-11-20", BAKU), False),
+    # day against day in different zones, and a day with no known zone (widest span)
+    (("2025-11-19", ALMATY), ("2025-11-20", BAKU), True),
+    (("2025-11-20", ALMATY), ("2025-11-20", BAKU), False),
+    (("2025-11-20", None), ("2025-11-21T12:00:00Z", BAKU), True),
+    (("2025-11-20", None), ("2025-11-21T11:00:00Z", BAKU), False),
+    # undated or unreadable: never first, never overtaken
+    ((None, BAKU), ("2025-11-20T10:00:00Z", BAKU), False),
+    (("2025-11-20T10:00:00Z", BAKU), (None, BAKU), False),
+    (("yesterday", BAKU), ("2025-11-20T10:00:00Z", BAKU), False),
+    (("2025-11-20", "Not/AZone"), ("2025-11-22T00:00:00Z", BAKU), True),
+])
+def test_published_first(a, b, first) -> None:
+    assert published_first(a, b) is first
+
+
+def test_day_span_follows_the_2024_kazakhstan_switch() -> None:
+    before = published_span("2024-02-28", ALMATY)
+    after = published_span("2024-03-02", ALMATY)
+    assert before is not None and after is not None
+    assert (before[0].hour, after[0].hour) == (18, 19)  # UTC+6, then UTC+5

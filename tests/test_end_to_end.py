@@ -7,6 +7,7 @@ The crawl runs in a subprocess through the real entry points (`civmon demo`,
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from crawler.sampleweb import (
     broken_links,
     load_expectations,
 )
+from pipelines.dedup import canonical_url
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = load_expectations()
@@ -32,10 +34,23 @@ def civmon(*args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def _free_port() -> str:
+    """A port free on the sample web's first address (the demo binds it on each)."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.11", 0))
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+PORT = _free_port()
+
+
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> tuple[Path, str]:
     db = tmp_path_factory.mktemp("demo") / "civmon.sqlite"
-    proc = civmon("demo", "--db", str(db))
+    proc = civmon("demo", "--db", str(db), "--port", PORT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return db, proc.stdout
 
@@ -45,15 +60,27 @@ def rows(db: Path) -> dict[tuple[str, str], sqlite3.Row]:
     conn.row_factory = sqlite3.Row
     out = {}
     for r in conn.execute("SELECT * FROM articles"):
-        parts = urlsplit(r["url"])
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        out[(r["source_id"], path)] = r
+        out[(r["source_id"], _path(r["canonical_url"]))] = r
     conn.close()
     return out
 
 
+def count_rows(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(canonical_url(url))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def key(exp: PageExpectation) -> tuple[str, str]:
-    return exp.source_id, exp.path
+    """The row key of an expected page: its path as the store canonicalises it."""
+    return exp.source_id, _path(f"http://sample.invalid{exp.path}")
 
 
 def test_demo_summary_says_what_it_did(demo_db) -> None:
@@ -86,7 +113,7 @@ def test_article_row_matches_expectation(demo_db, exp: PageExpectation) -> None:
         assert phrase not in row["text"], phrase
     if exp.duplicate_of:
         sid, _, path = exp.duplicate_of.partition(":")
-        assert row["duplicate_of"] == stored[(sid, path)]["id"]
+        assert row["duplicate_of"] == stored[(sid, _path(f"http://sample.invalid{path}"))]["id"]
     else:
         assert row["duplicate_of"] is None
     if exp.attributed_to:
@@ -108,7 +135,7 @@ def test_broken_links_are_counted_not_stored(demo_db) -> None:
     db = demo_db[0]
     stored = rows(db)
     for sid, path, _status in broken_links():
-        assert (sid, path) not in stored
+        assert (sid, _path(f"http://sample.invalid{path}")) not in stored
     conn = sqlite3.connect(db)
     failed = conn.execute("SELECT SUM(failed) FROM crawl_run_sources WHERE run_id = 1").fetchone()
     stats = json.loads(conn.execute("SELECT stats FROM crawl_runs WHERE id = 1").fetchone()[0])
@@ -119,10 +146,10 @@ def test_broken_links_are_counted_not_stored(demo_db) -> None:
 
 def test_second_crawl_adds_nothing(demo_db) -> None:
     db = demo_db[0]
-    before = len(rows(db))
-    proc = civmon("demo", "--db", str(db))
+    before = count_rows(db)
+    proc = civmon("demo", "--db", str(db), "--port", PORT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert len(rows(db)) == before
+    assert count_rows(db) == before
     conn = sqlite3.connect(db)
     status, stored, discovered = conn.execute(
         "SELECT status, stored, discovered FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
@@ -131,6 +158,18 @@ def test_second_crawl_adds_nothing(demo_db) -> None:
     conn.close()
     assert (status, stored) == ("ok", 0)
     assert discovered >= before and fetched == 0  # known articles are not even fetched
+
+
+def test_demo_on_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.11", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        proc = civmon("demo", "--db", str(tmp_path / "x.sqlite"), "--port", port, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"civmon: error: cannot serve azerinform on 127.0.0.11:{port}: address already in use; "
+        "free the port or pass --port N (0 = any free port)"]
 
 
 def test_scrapy_crawl_from_the_repository_root(tmp_path: Path) -> None:

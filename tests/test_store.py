@@ -80,6 +80,40 @@ def test_copies_point_to_first_original_and_urls_are_stored_once(tmp_path: Path)
     engine.dispose()
 
 
+def test_an_older_copy_becomes_the_original_of_the_whole_group(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "c.sqlite")
+    body = "Агентство подвело итоги грантового конкурса для молодёжных НПО."
+
+    def dated(url: str, source_id: str, published_at: str, precision: str) -> ArticleItem:
+        it = item(url, body, source_id)
+        it.published_at, it.date_precision = published_at, precision
+        return it
+
+    with Session(engine) as s:
+        w = ArticleWriter(s)
+        reprint = w.write(dated("https://report.az/ru/x/grants", "report-ru",
+                                "2025-11-21T05:30:00Z", "minute"))
+        later = w.write(dated("https://ru.trend.az/x/grants", "trend-ru",
+                              "2025-11-22T08:00:00Z", "minute"))
+        s.commit()
+        assert reprint.duplicate_of is None and later.duplicate_of == reprint.id
+        assert w.demoted == []
+    # next run: the agency's own page, printed with its day only (Baku), is older
+    with Session(engine) as s:
+        w = ArticleWriter(s)
+        original = w.write(dated("https://ngoagency.gov.az/ru/post/741", "ngoagency-az",
+                                 "2025-11-20", "day"))
+        same_day = w.write(dated("https://apa.az/x/grants", "apa-az",
+                                 "2025-11-20T10:00:00Z", "minute"))
+        s.commit()
+        assert original.duplicate_of is None and w.demoted == ["report-ru"]
+        assert same_day.duplicate_of == original.id  # same local day: not provably older
+        links = dict(s.execute(select(Article.source_id, Article.duplicate_of)).all())
+    assert links == {"report-ru": original.id, "trend-ru": original.id,
+                     "ngoagency-az": None, "apa-az": original.id}
+    engine.dispose()
+
+
 def test_naive_fetch_time_is_refused(tmp_path: Path) -> None:
     engine = open_engine(tmp_path / "c.sqlite")
     it = item("https://azertag.az/ru/xeber/a-1", "x")
