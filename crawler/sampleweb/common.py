@@ -60,6 +60,16 @@ class OutletSite:
     def add(self, path: str, content_type: str, text: str) -> None:
         self.resources[path] = Resource(200, content_type, text.encode("utf-8"))
 
+    def add_article(self, page: Rendered) -> None:
+        """Serve an article page at its path and keep it for the expectations."""
+        self.pages.append(page)
+        self.add_html(page.article.path, page.html, article=True)
+
+    def add_forbidden(self, path: str, text: str) -> None:
+        """Serve a page that robots.txt forbids (print, AMP, mobile variants)."""
+        self.add_html(path, text)
+        self.disallowed.append(path)
+
 
 def esc(text: str) -> str:
     return html.escape(text, quote=True)

@@ -128,11 +128,9 @@ def build_azerinform(arts: tuple[Article, ...]) -> OutletSite:
     site = OutletSite("azerinform")
     for a in arts:
         page = _azi_article(a, arts)
-        site.pages.append(page)
-        site.add_html(a.path, page.html, article=True)
-        site.add_html(f"/print{a.path}", f"<html><body><h1>{esc(a.title)}</h1>"
-                      + "".join(f"<p>{esc(p)}</p>" for p in a.paragraphs) + "</body></html>")
-        site.disallowed.append(f"/print{a.path}")
+        site.add_article(page)
+        site.add_forbidden(f"/print{a.path}", f"<html><body><h1>{esc(a.title)}</h1>"
+                           + "".join(f"<p>{esc(p)}</p>" for p in a.paragraphs) + "</body></html>")
     newest = sorted(arts, key=lambda x: x.local, reverse=True)
     for language, feed, listing in (("ru", "/ru/rss", "/ru/xeber"), ("az", "/rss", "/xeber")):
         items = []
@@ -218,10 +216,8 @@ def build_qhtagency(arts: tuple[Article, ...]) -> OutletSite:
     site = OutletSite("qhtagency")
     for a in arts:
         page = _qht_article(a, arts)
-        site.pages.append(page)
-        site.add_html(a.path, page.html, article=True)
-        site.add_html(f"/print{a.path}", f"<html><body><h1>{esc(a.title)}</h1></body></html>")
-        site.disallowed.append(f"/print{a.path}")
+        site.add_article(page)
+        site.add_forbidden(f"/print{a.path}", f"<html><body><h1>{esc(a.title)}</h1></body></html>")
     for lang in ("ru", "az"):
         t = _QHT[lang]
         own = sorted((a for a in arts if a.language == lang), key=lambda x: x.local, reverse=True)
@@ -322,11 +318,9 @@ def build_bakvestnik(arts: tuple[Article, ...]) -> OutletSite:
     site = OutletSite("bakvestnik", charset="windows-1251")
     for a in arts:
         page = _bv_article(a, arts)
-        site.pages.append(page)
-        site.add_html(a.path, page.html, article=True)
-        site.add_html(f"/print{a.path}", f"<html><head><meta charset=\"windows-1251\"></head>"
-                      f"<body><h1>{esc(a.title)}</h1></body></html>")
-        site.disallowed.append(f"/print{a.path}")
+        site.add_article(page)
+        site.add_forbidden(f"/print{a.path}", f"<html><head><meta charset=\"windows-1251\"></head>"
+                           f"<body><h1>{esc(a.title)}</h1></body></html>")
     days = sorted({a.local.date() for a in arts}, reverse=True)
     for d in days:
         rows = "".join(f'<tr><td><a href="{a.path}">{esc(a.title)}</a></td><td>'

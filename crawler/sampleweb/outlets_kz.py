@@ -114,16 +114,14 @@ def build_dalanews(arts: tuple[Article, ...]) -> OutletSite:
     site = OutletSite("dalanews")
     for a in arts:
         page = _dn_article(a, arts)
-        site.pages.append(page)
-        site.add_html(a.path, page.html, article=True)
+        site.add_article(page)
         if a.key == _DN_NO_SLASH:
             site.add_html(_dn_link(a), page.html, article=True)
             site.variants.append((_dn_link(a), a.path))
-        site.add_html(f"/amp{a.path}", f'<!doctype html><html amp lang="ru"><head><meta '
-                      f'charset="utf-8"><link rel="canonical" href="{BASE}{a.path}"><title>'
-                      f"{esc(a.title)}</title></head><body><h1>{esc(a.title)}</h1>"
-                      + "".join(f"<p>{esc(p)}</p>" for p in a.paragraphs) + "</body></html>")
-        site.disallowed.append(f"/amp{a.path}")
+        site.add_forbidden(f"/amp{a.path}", f'<!doctype html><html amp lang="ru"><head><meta '
+                           f'charset="utf-8"><link rel="canonical" href="{BASE}{a.path}"><title>'
+                           f"{esc(a.title)}</title></head><body><h1>{esc(a.title)}</h1>"
+                           + "".join(f"<p>{esc(p)}</p>" for p in a.paragraphs) + "</body></html>")
     recent = [a for a in arts if a.local.year >= 2025]
     old = [a for a in arts if a.local.year < 2025]
     news1 = [(a.path, iso_local(a.local)) for a in sorted(recent, key=lambda x: x.local,
@@ -244,10 +242,9 @@ def build_steppeinform(arts: tuple[Article, ...]) -> OutletSite:
     site = OutletSite("steppeinform")
     for a in arts:
         page = _si_article(a, arts)
-        site.pages.append(page)
-        site.add_html(a.path, page.html, article=True)
-        site.add_html(f"/amp{a.path}", f"<html amp><body><h1>{esc(a.title)}</h1></body></html>")
-        site.disallowed.append(f"/amp{a.path}")
+        site.add_article(page)
+        site.add_forbidden(f"/amp{a.path}",
+                           f"<html amp><body><h1>{esc(a.title)}</h1></body></html>")
     for language, prefix in (("ru", "/ru/lenta"), ("kk", "/kz/lenta")):
         own = sorted((a for a in arts if a.language == language), key=lambda x: x.local,
                      reverse=True)

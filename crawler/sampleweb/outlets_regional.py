@@ -115,14 +115,12 @@ def build_sevkaz(arts: tuple[Article, ...]) -> OutletSite:
     site = OutletSite("sevkaz")
     for a in arts:
         page = _sk_article(a, arts)
-        site.pages.append(page)
-        site.add_html(a.path, page.html, article=True)
+        site.add_article(page)
         if a.key == _SK_SLASHED:
             site.add_html(a.path + "/", page.html, article=True)
             site.variants.append((a.path + "/", a.path))
-        site.add_html(f"/m{a.path}", f'<html lang="ru"><head><meta charset="utf-8"><title>'
-                      f"{esc(a.title)}</title></head><body><h1>{esc(a.title)}</h1></body></html>")
-        site.disallowed.append(f"/m{a.path}")
+        site.add_forbidden(f"/m{a.path}", f'<html lang="ru"><head><meta charset="utf-8"><title>'
+                           f"{esc(a.title)}</title></head><body><h1>{esc(a.title)}</h1></body></html>")
     newest = sorted(arts, key=lambda x: x.local, reverse=True)
     cards = [f'<div class="c-news-card"><a class="c-news-card__title" href="{a.path}">'
              f'{esc(a.title)}</a><span class="c-news-card__date">{regional_relative(a.local)}'
@@ -214,11 +212,9 @@ def build_toboltv(arts: tuple[Article, ...]) -> OutletSite:
     site = OutletSite("toboltv")
     for a in arts:
         page = _tv_article(a, arts)
-        site.pages.append(page)
-        site.add_html(a.path, page.html, article=True)
-        site.add_html(f"/print{a.path}", f'<html><head><meta charset="utf-8"></head><body><h1>'
-                      f"{esc(a.title)}</h1></body></html>")
-        site.disallowed.append(f"/print{a.path}")
+        site.add_article(page)
+        site.add_forbidden(f"/print{a.path}", f'<html><head><meta charset="utf-8"></head><body><h1>'
+                           f"{esc(a.title)}</h1></body></html>")
     items = []
     for a in sorted(arts, key=lambda x: x.local, reverse=True):
         lead = a.paragraphs[0]
