@@ -12,6 +12,7 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -231,7 +232,8 @@ def export(fmt, output, since, until, sources, countries, query, relevant_only,
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--url", required=True, callback=lambda _c, _p, v: _check_url(v),
+              help="The URL the page was fetched from (absolute http or https).")
 @click.option("--source", "source_id", metavar="ID", help="Registry source id (selectors, "
               "time zone, languages); omit for an unknown site.")
 @click.option("--sources", "sources_file", metavar="FILE", default=None,
@@ -272,6 +274,15 @@ def extract(file, url, source_id, sources_file, encoding, fetched_at, explain) -
         raise UserError(f"--encoding {encoding!r} is not a known text encoding") from None
     data = extract_page(html, url=url, source=source, now=now, explain=explain)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if not data.get("text"):
+        click.echo(f"civmon: warning: no article text found in {file}", err=True)
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not an absolute http(s) URL", param_hint="--url")
+    return value
 
 
 @cli.command(context_settings=CONTEXT)

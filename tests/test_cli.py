@@ -108,3 +108,61 @@ def test_export_to_file_for_excel(capsys, tmp_path: Path) -> None:
     assert row["title"] == "Гражданский форум" and row["country"] == "KZ"
     code, out, _ = run(capsys, "export", "--db", str(db), "--query", "нпо", "--sql")
     assert code == 0 and "civmon_fold" in out and "SELECT" in out
+
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def test_extract_prints_every_field_as_json(capsys) -> None:
+    import json
+
+    code, out, err = run(
+        capsys, "extract", str(PAGES / "7152-kz_seed004_sko_forum.html"),
+        "--url", "https://www.7152.kz/news/4021188/v-petropavlovske", "--source", "7152-kz",
+        "--fetched-at", "2025-11-21T05:30:00Z")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["title"] == ("В Петропавловске прошёл XII областной форум "
+                             "неправительственных организаций")
+    assert data["source_id"] == "7152-kz" and data["language"] == "ru"
+    # "17:11, Вчера" fetched at 10:30 local (UTC+5) on the 21st
+    assert (data["published_at"], data["published_raw"], data["date_precision"]) == (
+        "2025-11-20T12:11:00Z", "17:11, Вчера", "minute")
+    assert data["relevant"] and "Поделитесь" not in data["text"]
+    assert "explain" not in data
+
+
+def test_extract_explain_names_what_produced_each_field(capsys) -> None:
+    import json
+
+    code, out, _ = run(
+        capsys, "extract", str(PAGES / "unknown_seed003_aggregator_tengrinews.html"),
+        "--url", "https://aqparat.info/news/2023/08/11/10558195.html",
+        "--fetched-at", "2023-08-12T04:00:00Z", "--explain")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["attributed_to"], data["state_supplied"], data["supplier"]) == (
+        "Tengrinews", True, "акимат Костанайской области")
+    assert {"title", "text", "language", "attributed_to", "published_at"} <= set(data["explain"])
+    why = data["explain"]["attributed_to"]
+    assert "'Материал предоставлен акиматом Костанайской области'" in why
+    assert "'По сообщению сайта Tengrinews'" in why
+    assert data["explain"]["published_at"] == "text '11 августа 2023, 21:03'"
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("notaurl", "'notaurl' is not an absolute http(s) URL"),
+    ("ftp://x.kz/1", "'ftp://x.kz/1' is not an absolute http(s) URL"),
+    ("https:///path", "is not an absolute http(s) URL"),
+])
+def test_extract_refuses_a_url_that_is_not_one(capsys, url: str, message: str) -> None:
+    code, _, err = run(capsys, "extract", str(PAGES / "24-kg_nko_law.html"), "--url", url)
+    assert code == 2 and err.count("\n") == 1 and message in err
+
+
+def test_extract_warns_when_a_file_holds_no_article(capsys, tmp_path: Path) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body><nav>Меню</nav></body></html>", encoding="utf-8")
+    code, out, err = run(capsys, "extract", str(page), "--url", "https://x.kz/1")
+    assert code == 0 and out.startswith("{")
+    assert err == f"civmon: warning: no article text found in {page}\n"
