@@ -44,6 +44,19 @@ def test_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> N
             "alembic_version"} <= tables
 
 
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    """A model change without a migration would leave existing databases behind."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from models.schema import Base
+
+    engine = open_engine(tmp_path / "m.sqlite")
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    engine.dispose()
+
+
 def test_reopening_keeps_rows(tmp_path: Path) -> None:
     db = tmp_path / "c.sqlite"
     engine = open_engine(db)
