@@ -57,7 +57,20 @@ class Source(Base):
     articles: Mapped[list[Article]] = relationship(back_populates="source")
 
 
-class CrawlRun(Base):
+class RunCounts:
+    """The counts a run keeps in total (``crawl_runs``) and per source (``crawl_run_sources``);
+    crawler.runs.COUNTS names them in this order."""
+
+    discovered: Mapped[Count]
+    fetched: Mapped[Count]
+    failed: Mapped[Count]
+    extracted: Mapped[Count]
+    stored: Mapped[Count]
+    duplicates: Mapped[Count]
+    undated: Mapped[Count]
+
+
+class CrawlRun(RunCounts, Base):
     """One `civmon crawl` / `scrapy crawl news` / `civmon demo` run and what it did."""
 
     __tablename__ = "crawl_runs"
@@ -72,13 +85,6 @@ class CrawlRun(Base):
     command: Mapped[str | None] = mapped_column(Text, doc="crawl, demo, scrapy")
     sources: Mapped[str | None] = mapped_column(Text, doc="source ids, comma-separated")
     finish_reason: Mapped[str | None] = mapped_column(Text, doc="Scrapy's finish reason")
-    discovered: Mapped[Count]
-    fetched: Mapped[Count]
-    failed: Mapped[Count]
-    extracted: Mapped[Count]
-    stored: Mapped[Count]
-    duplicates: Mapped[Count]
-    undated: Mapped[Count]
     stats: Mapped[str | None] = mapped_column(Text, doc="all civmon/* stats as JSON")
 
     source_counts: Mapped[list[CrawlRunSource]] = relationship(
@@ -86,7 +92,7 @@ class CrawlRun(Base):
     )
 
 
-class CrawlRunSource(Base):
+class CrawlRunSource(RunCounts, Base):
     """Per-source counts of one crawl run."""
 
     __tablename__ = "crawl_run_sources"
@@ -95,13 +101,6 @@ class CrawlRunSource(Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), doc="ok / broken / empty")
     error: Mapped[str | None] = mapped_column(Text, doc="why the source counts as broken")
-    discovered: Mapped[Count]
-    fetched: Mapped[Count]
-    failed: Mapped[Count]
-    extracted: Mapped[Count]
-    stored: Mapped[Count]
-    duplicates: Mapped[Count]
-    undated: Mapped[Count]
 
     run: Mapped[CrawlRun] = relationship(back_populates="source_counts")
 

@@ -196,6 +196,7 @@ class ExtractPipeline:
                                   fetched_at=item.fetched_at)
         if not article.text:
             self._inc("extract/empty")
+            self._inc(f"source/{item.source_id}/extract_empty")
             raise DropItem(f"no article text: {item.url}")
         item.title = article.title
         item.text = article.text
