@@ -370,4 +370,5 @@ def test_pipeline_drops_empty_pages():
                        html="<html></html>", fetched_at=datetime(2025, 1, 1, tzinfo=UTC))
     with pytest.raises(DropItem, match=r"^no article text: https://www.zakon.kz/x.html$"):
         pipeline.process_item(item)
-    assert crawler.stats.values == {"civmon/extract/empty": 1}
+    assert crawler.stats.values == {"civmon/extract/empty": 1,
+                                    "civmon/source/zakon-kz/extract_empty": 1}
