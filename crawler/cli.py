@@ -186,7 +186,6 @@ def export(fmt, output, since, until, sources, countries, query, relevant_only,
     """
     from crawler.export import (
         ExportFilter,
-        build_query,
         compiled_sql,
         iter_rows,
         write_csv,
@@ -214,7 +213,7 @@ def export(fmt, output, since, until, sources, countries, query, relevant_only,
     flt = ExportFilter(since=since, until=until, sources=sources, countries=countries,
                        query=query, relevant_only=relevant_only, originals_only=originals_only)
     if show_sql:
-        click.echo(compiled_sql(build_query(flt, engine.dialect.name), engine))
+        click.echo(compiled_sql(flt, engine))
         return
     newline = "" if fmt == "csv" else None
     out = (open(output, "w", encoding="utf-8", newline=newline) if output  # noqa: SIM115

@@ -43,12 +43,21 @@ class ExportFilter:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def build_query(f: ExportFilter, dialect: str = "sqlite") -> Select:
+def spellings(query: str) -> list[str]:
+    """The case variants of ``query`` a plain-SQLite LIKE is given (see build_query)."""
+    return list(dict.fromkeys([query, query[:1].upper() + query[1:], query.lower(),
+                               query.upper(), query.capitalize(), query.title()]))
+
+
+def build_query(f: ExportFilter, dialect: str = "sqlite", *, portable: bool = False) -> Select:
     """The SELECT behind an export (``civmon export --sql`` prints it).
 
     ``--query`` is case-insensitive for every alphabet: on SQLite through the
     ``civmon_fold`` function civmon registers (SQLite's LIKE folds ASCII only),
-    elsewhere through ILIKE.
+    elsewhere through ILIKE.  ``portable`` (for ``--sql``) avoids ``civmon_fold``,
+    which the sqlite3 shell and pandas do not have: it matches the spellings of
+    :func:`spellings` instead (as typed, its first letter raised, lower, UPPER,
+    Capitalised, Title Case).
     """
     cols = {
         "source_name": Source.name.label("source_name"),
@@ -68,7 +77,10 @@ def build_query(f: ExportFilter, dialect: str = "sqlite") -> Select:
     if f.countries:
         conds.append(Source.country.in_([c.upper() for c in f.countries]))
     if f.query:
-        if dialect == "sqlite":
+        if dialect == "sqlite" and portable:
+            conds.append(or_(*(col.like(f"%{v}%") for v in spellings(f.query)
+                               for col in (Article.title, Article.text))))
+        elif dialect == "sqlite":
             like = f"%{f.query.casefold()}%"
             conds.append(or_(func.civmon_fold(Article.title).like(like),
                              func.civmon_fold(Article.text).like(like)))
@@ -84,8 +96,16 @@ def build_query(f: ExportFilter, dialect: str = "sqlite") -> Select:
     return stmt.order_by(Article.published_at.is_(None), Article.published_at, Article.id)
 
 
-def compiled_sql(stmt: Select, engine: Engine) -> str:
-    return str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+def compiled_sql(f: ExportFilter, engine: Engine) -> str:
+    """The export's SQL with its values inlined, runnable as it stands (``--sql``)."""
+    dialect = engine.dialect.name
+    sql = str(build_query(f, dialect, portable=True).compile(
+        engine, compile_kwargs={"literal_binds": True}))
+    if f.query and dialect == "sqlite":
+        sql = ("-- --query in plain SQLite matches these spellings: "
+               + ", ".join(repr(v) for v in spellings(f.query))
+               + " (civmon export itself folds every case)\n" + sql)
+    return sql
 
 
 def iter_rows(engine: Engine, f: ExportFilter) -> Iterator[dict[str, Any]]:

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from crawler.export import EXPORT_COLUMNS, ExportFilter, iter_rows, write_csv, write_jsonl
+from crawler.export import (
+    EXPORT_COLUMNS,
+    ExportFilter,
+    compiled_sql,
+    iter_rows,
+    spellings,
+    write_csv,
+    write_jsonl,
+)
 from crawler.registry import load_registry
 from models.db import open_engine
 from pipelines.dedup import canonical_url, content_hash
@@ -64,6 +72,39 @@ def engine(tmp_path: Path):
 )
 def test_filters(engine, flt: ExportFilter, titles: list[str]) -> None:
     assert [r["title"] for r in iter_rows(engine, flt)] == titles
+
+
+def test_query_folds_every_case_of_every_alphabet(engine) -> None:
+    for query in ("ГРАЖДАНСКИЙ", "гражданский форум", "XI гражданский"):
+        assert [r["title"] for r in iter_rows(engine, ExportFilter(query=query))] == [
+            "XI Гражданский форум"], query
+    assert [r["title"] for r in iter_rows(engine, ExportFilter(query="солидарности нпо"))] \
+        == ["Форум НПО", "Копия"]
+
+
+@pytest.mark.parametrize(("query", "titles"), [
+    ("гражданский", ["XI Гражданский форум"]),   # Capitalised in the title
+    ("форум НПО", ["Форум НПО"]),                 # sentence start: first letter raised
+    ("солидарности нпо", []),   # "солидарности НПО" is none of the spellings (civmon finds it)
+    ("xi", ["XI Гражданский форум"]),             # ASCII: SQLite's LIKE folds it anyway
+])
+def test_printed_sql_runs_without_civmon(engine, query: str, titles: list[str]) -> None:
+    import sqlite3
+
+    sql = compiled_sql(ExportFilter(query=query), engine)
+    assert sql.startswith("-- --query in plain SQLite matches these spellings: ")
+    conn = sqlite3.connect(engine.url.database)
+    try:
+        got = [r[EXPORT_COLUMNS.index("title")] for r in conn.execute(sql)]
+    finally:
+        conn.close()
+    assert got == titles
+
+
+def test_spellings() -> None:
+    assert spellings("гражданский форум") == [
+        "гражданский форум", "Гражданский форум", "ГРАЖДАНСКИЙ ФОРУМ", "Гражданский Форум"]
+    assert spellings("НПО") == ["НПО", "нпо", "Нпо"]
 
 
 def test_csv_for_excel_has_bom_and_round_trips_cyrillic(engine) -> None:
