@@ -132,6 +132,7 @@ def demo(db, set_, port) -> None:
     """
     from crawler.demo import run_demo
     from crawler.runs import RunLockedError
+    from crawler.sampleweb.server import BindError
 
     _check_db(db)
     overrides = _overrides(set_)
@@ -139,7 +140,7 @@ def demo(db, set_, port) -> None:
         result = run_demo(db, overrides, port=port)
     except RunLockedError as exc:
         raise click.ClickException(str(exc)) from None
-    except OSError as exc:
+    except BindError as exc:
         raise click.ClickException(f"{exc.strerror or exc}; free the port or pass "
                                    "--port N (0 = any free port)") from None
     if result.status != "ok":

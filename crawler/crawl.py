@@ -60,7 +60,9 @@ def run_crawl(
         process = CrawlerProcess(settings)  # root log handler: LOG_INSTALL_ROOT_HANDLER
         crawler = process.create_crawler("news")
         if on_item is not None:
-            crawler.signals.connect(lambda item, **_: on_item(item), signal=signals.item_scraped)
+            # weak=False: the dispatcher holds receivers weakly and would drop the lambda
+            crawler.signals.connect(lambda item, **_: on_item(item), signal=signals.item_scraped,
+                                    weak=False)
         kwargs = {"source": ",".join(source_ids)} if source_ids else {}
         process.crawl(crawler, **kwargs)
         process.start()

@@ -56,14 +56,25 @@ def run_demo(db: str | None, overrides: dict[str, str], out: TextIO = sys.stdout
             **overrides,
         }
         counter = {"n": 0}
+        live = out.isatty()  # a terminal gets a live counter; a log gets one line per 10
 
         def progress(item) -> None:
             counter["n"] += 1
-            out.write(f"\r  stored {counter['n']:>3} articles (last: {item.source_id})   ")
-            out.flush()
+            if counter.get("closed"):
+                return
+            try:
+                if live:
+                    out.write(f"\r  stored {counter['n']:>3} articles "
+                              f"(last: {item.source_id})   ")
+                elif counter["n"] % 10 == 0:
+                    out.write(f"  stored {counter['n']:>3} articles\n")
+                out.flush()
+            except OSError:  # the reader went away (`civmon demo | head`): crawl on
+                counter["closed"] = 1
 
         result = run_crawl([], settings, on_item=progress)
-        out.write("\n")
+        if live:
+            out.write("\n")
     print_summary(db, result, out)
     return result
 

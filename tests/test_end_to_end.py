@@ -7,6 +7,7 @@ The crawl runs in a subprocess through the real entry points (`civmon demo`,
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sqlite3
 import subprocess
@@ -88,6 +89,9 @@ def test_demo_summary_says_what_it_did(demo_db) -> None:
     assert "Run 1: ok" in stdout
     assert f"Database: {db}" in stdout
     assert "sqlite3" in stdout and "civmon export" in stdout
+    # progress: not a terminal, so one line per 10 stored articles
+    counts = [int(n) for n in re.findall(r"^  stored +(\d+) articles$", stdout, re.M)]
+    assert counts == list(range(10, count_rows(db) + 1, 10)) and counts
 
 
 def test_every_expected_article_is_stored(demo_db) -> None:

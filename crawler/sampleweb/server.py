@@ -109,6 +109,10 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
+class BindError(OSError):
+    """An outlet's address and port cannot be bound (the message names them)."""
+
+
 class SampleWeb:
     """A context manager serving every outlet of the sample web on loopback.
 
@@ -118,7 +122,7 @@ class SampleWeb:
     ``port`` 0 takes free ports; a fixed port gives stable URLs across runs (the
     demo's database then recognises the articles of an earlier run): every outlet
     listens on that port of its own address, or on port+i of 127.0.0.1 in the
-    fallback.  A port that cannot be bound raises ``OSError`` naming the address.
+    fallback.  A port that cannot be bound raises :class:`BindError` naming the address.
     """
 
     def __init__(self, outlets: Iterable[str] = OUTLETS, *, own_addresses: bool = True,
@@ -162,15 +166,15 @@ class SampleWeb:
                 return _Server((host, self.port), self, sid, {})
             except OSError as exc:
                 if self.port and exc.errno == errno.EADDRINUSE:
-                    raise OSError(exc.errno, f"cannot serve {sid} on {host}:{self.port}: "
-                                             "address already in use") from None
+                    raise BindError(exc.errno, f"cannot serve {sid} on {host}:{self.port}: "
+                                               "address already in use") from None
                 # else e.g. macOS only configures 127.0.0.1 by default
         port = self.port + index if self.port else 0
         try:
             return _Server(("127.0.0.1", port), self, sid, {})
         except OSError as exc:
-            raise OSError(exc.errno, f"cannot serve {sid} on 127.0.0.1:{port}: "
-                                     f"{exc.strerror or exc}") from None
+            raise BindError(exc.errno, f"cannot serve {sid} on 127.0.0.1:{port}: "
+                                       f"{exc.strerror or exc}") from None
 
     def stop(self) -> None:
         for server, thread in self._servers:
