@@ -21,7 +21,7 @@ understand return ``None`` and go to dateparser.  The rules (docs/dates.md):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pipelines.date_rules import (
@@ -270,13 +270,8 @@ def _read_tokens(text: str) -> Reading | None:
                 return None
             result = weak
     if offset is not None:
-        result = _with_offset(result, offset)
+        result = replace(result, offset=offset)
     return result
-
-
-def _with_offset(r: Reading, offset: int) -> Reading:
-    return Reading(r.kind, r.year, r.month, r.day, r.hour, r.minute, r.second, offset,
-                   r.days_back, r.seconds_back, r.precision)
 
 
 def _add(run: _Run, tok: re.Match[str], kind: str | None) -> bool | None:

@@ -8,10 +8,7 @@ must read them back to the true publication moments.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from importlib import resources
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 #: The moment the whole sample web "is at": 11:30 in Almaty/Kostanay, 10:30 in Baku.
 SAMPLE_NOW = datetime(2025, 11, 25, 6, 30, tzinfo=UTC)
@@ -27,16 +24,12 @@ RFC822_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", 
                  "Dec")
 
 
-@cache
-def zone(name: str) -> ZoneInfo:
+def zone(name: str) -> tzinfo:
     """The IANA zone from the bundled ``tzdata`` package (never the OS copy: Kazakhstan
     moved from UTC+6 to UTC+5 on 2024-03-01 and old OS tables do not know it)."""
-    try:
-        ref = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
-        with ref.open("rb") as fh:
-            return ZoneInfo.from_file(fh, key=name)
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata is a dependency
-        return ZoneInfo(name)
+    from pipelines.dates import zone as bundled_zone
+
+    return bundled_zone(name)
 
 
 def local_now(tz: str) -> datetime:

@@ -11,6 +11,7 @@ address 127.0.0.(11+i) so that per-host politeness applies as on the real web
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import re
 import threading
@@ -70,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "SampleWeb/1.0"
 
     def log_message(self, format: str, *args) -> None:
-        pass
+        """Serve silently: tests and the demo read ``SampleWeb.requests`` instead."""
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -97,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
         if (self.server.source_id in web.browser_only and "Mozilla/" not in agent):
             # azertag.az answers 400 to clients that do not look like a browser.
             res = Resource(400, "text/html; charset=utf-8", b"<h1>400 Bad Request</h1>")
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client went away
             self.send_response(res.status)
             self.send_header("Content-Type", res.content_type)
             self.send_header("Content-Length", str(len(res.body)))
@@ -105,8 +106,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if send_body:
                 self.wfile.write(res.body)
-        except (BrokenPipeError, ConnectionResetError):  # the client went away: fine
-            pass
 
 
 class BindError(OSError):
