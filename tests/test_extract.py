@@ -372,3 +372,24 @@ def test_pipeline_drops_empty_pages():
         pipeline.process_item(item)
     assert crawler.stats.values == {"civmon/extract/empty": 1,
                                     "civmon/source/zakon-kz/extract_empty": 1}
+
+
+@pytest.mark.parametrize(("selector", "raw"), [
+    ("meta[property='article:modified_time']", "2025-11-14T18:30:00+04:00"),  # content=
+    ("ins.pub", "2025-11-14T17:57:00+04:00"),                                 # datetime=
+    ("span.when", "14 ноября 2025, 17:57"),                                    # text
+])
+def test_date_selector_reads_the_machine_readable_value_first(selector, raw):
+    from dataclasses import replace
+
+    from crawler.registry import Selectors
+
+    page = ('<html lang="ru"><head><meta property="article:modified_time" '
+            'content="2025-11-14T18:30:00+04:00"></head><body><article><h1>Форум НПО в Гяндже '
+            'собрал представителей регионов</h1><ins class="pub" datetime="2025-11-14T17:57:00'
+            '+04:00">вчера</ins><span class="when">14 ноября 2025, 17:57</span>'
+            + "<p>В Гяндже прошёл региональный форум неправительственных организаций.</p>" * 5
+            + "</article></body></html>")
+    source = replace(load_registry().get("trend-ru"), selectors=Selectors(date=selector))
+    article = extract_article(page, url="https://ru.trend.az/x/1.html", source=source)
+    assert DateCandidate(raw, "selector") in article.date_candidates

@@ -243,7 +243,8 @@ def find_dates_in_page(tree, info: PageMeta, title_el, date_selector: str | None
         add(text_of(el), "time")
     if date_selector:
         for el in select(tree, date_selector)[:2]:
-            add(text_of(el), "selector")
+            # <time datetime> / <meta content>: the machine-readable value, else the text
+            add(el.get("datetime") or el.get("content") or text_of(el), "selector")
     if title_el is not None:
         parent = title_el.getparent()
         for scope in (parent, parent.getparent() if parent is not None else None):
