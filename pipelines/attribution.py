@@ -92,14 +92,18 @@ def _supplier(raw: str | None) -> str | None:
     return " ".join(words)
 
 
+def _search(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+    """The first of ``patterns`` that matches ``text``."""
+    return next((m for rx in patterns if (m := rx.search(text))), None)
+
+
 def _first_match(tables: tuple[_Table, ...], para: str, low: str):
     for name, triggers, patterns in tables:
         if triggers and not any(t in low for t in triggers):
             continue
-        for rx in patterns:
-            m = rx.search(para)
-            if m:
-                return name, m
+        m = _search(patterns, para)
+        if m:
+            return name, m
     return None
 
 
@@ -141,7 +145,7 @@ def find_attribution(paragraphs: list[str], page_lines: list[str] = ()) -> Attri
         for name, triggers, patterns in rules.credits:
             if name == "dateline" or not any(t in low for t in triggers):
                 continue
-            m = next((found for rx in patterns if (found := rx.search(line))), None)
+            m = _search(patterns, line)
             if m is not None and _is_whole(m, line):
                 page_credit = page_credit or canonical_outlet(m.group("who"))
                 out.evidence.append(f"{name} (next to the text): {m.group(0)!r}")
@@ -168,7 +172,7 @@ def find_attribution(paragraphs: list[str], page_lines: list[str] = ()) -> Attri
                 continue
             if triggers and not any(t in low for t in triggers):
                 continue
-            m = next((found for rx in patterns if (found := rx.search(para))), None)
+            m = _search(patterns, para)
             if m is None:
                 continue
             who = canonical_outlet(m.group("who"))

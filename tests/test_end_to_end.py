@@ -79,9 +79,13 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def page_key(source_id: str, path: str) -> tuple[str, str]:
+    """The row key of a sample page: its path as the store canonicalises it."""
+    return source_id, _path(f"http://sample.invalid{path}")
+
+
 def key(exp: PageExpectation) -> tuple[str, str]:
-    """The row key of an expected page: its path as the store canonicalises it."""
-    return exp.source_id, _path(f"http://sample.invalid{exp.path}")
+    return page_key(exp.source_id, exp.path)
 
 
 def test_demo_summary_says_what_it_did(demo_db) -> None:
@@ -117,7 +121,7 @@ def test_article_row_matches_expectation(demo_db, exp: PageExpectation) -> None:
         assert phrase not in row["text"], phrase
     if exp.duplicate_of:
         sid, _, path = exp.duplicate_of.partition(":")
-        assert row["duplicate_of"] == stored[(sid, _path(f"http://sample.invalid{path}"))]["id"]
+        assert row["duplicate_of"] == stored[page_key(sid, path)]["id"]
     else:
         assert row["duplicate_of"] is None
     if exp.attributed_to:
@@ -139,7 +143,7 @@ def test_broken_links_are_counted_not_stored(demo_db) -> None:
     db = demo_db[0]
     stored = rows(db)
     for sid, path, _status in broken_links():
-        assert (sid, _path(f"http://sample.invalid{path}")) not in stored
+        assert page_key(sid, path) not in stored
     conn = sqlite3.connect(db)
     failed = conn.execute("SELECT SUM(failed) FROM crawl_run_sources WHERE run_id = 1").fetchone()
     stats = json.loads(conn.execute("SELECT stats FROM crawl_runs WHERE id = 1").fetchone()[0])
