@@ -57,6 +57,7 @@ def run_crawl(
     lock.acquire()  # RunLockedError propagates with its one-line message
     try:
         settings.set("CIVMON_LOCK", False, priority="cmdline")  # we hold it
+        settings.set("CIVMON_LOCK_HELD", True, priority="cmdline")
         process = CrawlerProcess(settings)  # root log handler: LOG_INSTALL_ROOT_HANDLER
         crawler = process.create_crawler("news")
         if on_item is not None:

@@ -12,7 +12,12 @@ were found but none could be fetched; the run is then ``partial`` (or
 cache folder for a server database): a nightly cron job that overlaps the
 previous night's run stops with a clear message instead of crawling twice.
 
-Settings read: ``CIVMON_DB``, ``CIVMON_COMMAND``, ``CIVMON_LOCK`` (default True).
+On start, while holding the lock, any other ``running`` row is a crawl whose
+process died (``kill -9``, a power cut, a second SIGINT): it is closed as
+``abandoned`` with the number of articles it had committed.
+
+Settings read: ``CIVMON_DB``, ``CIVMON_COMMAND``, ``CIVMON_LOCK`` (default True),
+``CIVMON_LOCK_HELD`` (set by ``civmon crawl``, which takes the lock itself).
 """
 
 from __future__ import annotations
@@ -27,10 +32,22 @@ from scrapy import signals
 from sqlalchemy.orm import Session
 
 from models.db import database_url, open_engine, sqlite_path
-from models.schema import CrawlRun, CrawlRunSource, Source, utc_now_text
+from models.schema import (
+    Article,
+    CrawlRun,
+    CrawlRunFailure,
+    CrawlRunSource,
+    Source,
+    utc_now_text,
+)
 
 #: Per-source counters kept in stats as civmon/source/<id>/<name>.
 COUNTS = ("discovered", "fetched", "failed", "extracted", "stored", "duplicates", "undated")
+#: What was not fetched or kept, and why (models.schema.SkipCounts).
+SKIP_COUNTS = ("skipped_known", "skipped_robots", "skipped_dead", "not_modified", "too_large",
+               "extract_empty", "revised", "taken_down")
+#: Failed requests kept per source and run in crawl_run_failures (the rest are counted).
+MAX_FAILURES_KEPT = 100
 
 
 #: Stats kept in crawl_runs.stats (JSON): ours, plus Scrapy's that explain failures.
@@ -91,6 +108,36 @@ class RunLock:
         self.release()
 
 
+def close_abandoned(engine, current_run: int) -> list[int]:
+    """Close ``running`` rows other than ``current_run`` as ``abandoned``, with what they stored.
+
+    Only call while holding the database's RunLock: then no other process can be
+    writing those runs (they were killed, or the machine went down).
+    """
+    from sqlalchemy import func, select
+
+    closed: list[int] = []
+    with Session(engine) as session:
+        stale = session.scalars(select(CrawlRun).where(
+            CrawlRun.status == "running", CrawlRun.id != current_run)).all()
+        for run in stale:
+            per_source = dict(session.execute(
+                select(Article.source_id, func.count(Article.id))
+                .where(Article.crawl_run_id == run.id).group_by(Article.source_id)).all())
+            last = session.scalar(select(func.max(Article.fetched_at))
+                                  .where(Article.crawl_run_id == run.id))
+            run.status = "abandoned"
+            run.finished_at = last or run.started_at
+            run.finish_reason = f"abandoned: its process was gone when run {current_run} started"
+            run.stored = sum(per_source.values())
+            for sid, n in per_source.items():
+                session.merge(CrawlRunSource(run_id=run.id, source_id=sid, status="abandoned",
+                                             stored=n, error="the run's process was gone"))
+            closed.append(run.id)
+        session.commit()
+    return closed
+
+
 def source_status(counts: dict[str, int]) -> tuple[str, str | None]:
     """'ok', 'empty' or 'broken' (with the reason) from one source's counters."""
     ok, failed_discovery = counts.get("discovery_ok", 0), counts.get("discovery_failed", 0)
@@ -119,6 +166,9 @@ class CrawlRunRecorder:
             session.add(run)
             session.commit()
             self.run_id = run.id
+        if self.lock is not None or crawler.settings.getbool("CIVMON_LOCK_HELD"):
+            # We hold the one-crawl lock, so any other `running` row lost its process.
+            close_abandoned(self.engine, self.run_id)
         self.stats.set_value("civmon/run_id", self.run_id)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -161,7 +211,7 @@ class CrawlRunRecorder:
             run.status = status
             run.finish_reason = reason
             run.sources = ",".join(sources)
-            for name in COUNTS:
+            for name in (*COUNTS, *SKIP_COUNTS):
                 setattr(run, name, sum(c.get(name, 0) for c in per_source.values()))
             run.stats = json.dumps(
                 {k: v for k, v in stats.items() if k.startswith(RUN_STATS_PREFIXES)},
@@ -177,8 +227,14 @@ class CrawlRunRecorder:
                 st, error = statuses[sid]
                 session.merge(CrawlRunSource(
                     run_id=self.run_id, source_id=sid, status=st, error=error,
-                    **{name: counts.get(name, 0) for name in COUNTS},
+                    **{name: counts.get(name, 0) for name in (*COUNTS, *SKIP_COUNTS)},
                 ))
+            kept: dict[str, int] = {}
+            for sid, role, url, status_code, error in getattr(spider, "failures", ()):
+                kept[sid] = kept.get(sid, 0) + 1
+                if kept[sid] <= MAX_FAILURES_KEPT:
+                    session.add(CrawlRunFailure(run_id=self.run_id, source_id=sid, role=role,
+                                                url=url, http_status=status_code, error=error))
             session.commit()
         self.stats.set_value("civmon/run_status", status)
         for sid in broken:

@@ -8,6 +8,11 @@ civmon's own settings share the ``CIVMON_`` prefix; override any of them with
 - ``CIVMON_CLOCK``: ISO 8601 instant used as the fetch time (empty: the clock)
 - ``CIVMON_SKIP_KNOWN``: skip article URLs already stored (default True)
 - ``CIVMON_COMMIT_EVERY``: store batch size (default 50)
+- ``CIVMON_COMMIT_SECONDS``: longest a stored item waits for its commit (default 2)
+- ``CIVMON_MAX_HTML_BYTES``: pages larger than this are recorded, not parsed (default 5 MB)
+- ``CIVMON_REVISIT_DAYS``: revisit articles fetched this many days back (0: off)
+- ``CIVMON_REVISIT_MAX``: at most this many revisits per source and run
+- ``CIVMON_STOP_PAGING_KNOWN``: stop paging a listing at a page of only known links
 - ``CIVMON_DATE_MAX_SKEW_MINUTES``: how far past the fetch time a date may lie
 - ``CIVMON_LOCK``: refuse to run two crawls on one database at once (default True)
 """
@@ -26,7 +31,8 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
+# (the delay is randomised by Scrapy's default; naming RANDOMIZE_DOWNLOAD_DELAY
+# here would only print a deprecation warning on Scrapy 2.19+)
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -39,8 +45,12 @@ RETRY_TIMES = 2
 CLOSESPIDER_TIMEOUT = 4 * 3600
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 
+# Neither a telnet console nor Scrapy's remote-control HTTP endpoint (both run
+# Python on request) belongs in an unattended nightly job.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformat.QuietLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 
 ITEM_PIPELINES = {
@@ -50,6 +60,24 @@ ITEM_PIPELINES = {
     "pipelines.dedup.DedupPipeline": 400,
     "pipelines.store.StorePipeline": 500,
 }
+# civmon's own settings, with their defaults (crawler.preflight type-checks `-s` values
+# against these).
+CIVMON_SOURCES = ""
+CIVMON_DB = ""
+CIVMON_CLOCK = ""
+CIVMON_SKIP_KNOWN = True
+CIVMON_COMMIT_EVERY = 50
+CIVMON_COMMIT_SECONDS = 2.0
+CIVMON_DATE_MAX_SKEW_MINUTES = 15
+CIVMON_LOCK = True
+CIVMON_COMMAND = ""
+# Extraction is superlinear in page size (20 MB took 49 s): a news article is
+# well under 1 MB, so anything past 5 MB is a broken or hostile page.
+CIVMON_MAX_HTML_BYTES = 5 * 1024 * 1024
+CIVMON_REVISIT_DAYS = 2
+CIVMON_REVISIT_MAX = 100
+CIVMON_STOP_PAGING_KNOWN = True
+
 EXTENSIONS = {
     "crawler.runs.CrawlRunRecorder": 100,
 }

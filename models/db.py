@@ -113,6 +113,13 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def head_revision() -> str | None:
+    """The newest revision of the migration scripts this civmon ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(migrations_dir())).get_current_head()
+
+
 def has_schema(engine: Engine) -> bool:
     return inspect(engine).has_table("articles")
 

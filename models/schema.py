@@ -70,7 +70,21 @@ class RunCounts:
     undated: Mapped[Count]
 
 
-class CrawlRun(RunCounts, Base):
+class SkipCounts:
+    """What a run did not fetch or keep, and why (``crawl_runs`` and ``crawl_run_sources``);
+    crawler.runs.SKIP_COUNTS names them."""
+
+    skipped_known: Mapped[Count] = mapped_column(doc="links already stored, not fetched")
+    skipped_robots: Mapped[Count] = mapped_column(doc="requests forbidden by robots.txt")
+    skipped_dead: Mapped[Count] = mapped_column(doc="dead links inside their retry pause")
+    not_modified: Mapped[Count] = mapped_column(doc="discovery pages answered 304")
+    too_large: Mapped[Count] = mapped_column(doc="pages over CIVMON_MAX_HTML_BYTES, not parsed")
+    extract_empty: Mapped[Count] = mapped_column(doc="pages fetched but without article text")
+    revised: Mapped[Count] = mapped_column(doc="revisited articles whose text changed")
+    taken_down: Mapped[Count] = mapped_column(doc="revisited articles found removed")
+
+
+class CrawlRun(RunCounts, SkipCounts, Base):
     """One `civmon crawl` / `scrapy crawl news` / `civmon demo` run and what it did."""
 
     __tablename__ = "crawl_runs"
@@ -80,7 +94,8 @@ class CrawlRun(RunCounts, Base):
     finished_at: Mapped[str | None] = mapped_column(String(32), doc="NULL while running")
     status: Mapped[str] = mapped_column(
         String(16), default="running",
-        doc="running / ok / partial (some source broken) / failed / interrupted",
+        doc="running / ok / partial (some source broken) / failed / interrupted / "
+            "closespider_timeout / abandoned (its process died; closed by the next run)",
     )
     command: Mapped[str | None] = mapped_column(Text, doc="crawl, demo, scrapy")
     sources: Mapped[str | None] = mapped_column(Text, doc="source ids, comma-separated")
@@ -92,7 +107,7 @@ class CrawlRun(RunCounts, Base):
     )
 
 
-class CrawlRunSource(RunCounts, Base):
+class CrawlRunSource(RunCounts, SkipCounts, Base):
     """Per-source counts of one crawl run."""
 
     __tablename__ = "crawl_run_sources"
@@ -101,6 +116,7 @@ class CrawlRunSource(RunCounts, Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), doc="ok / broken / empty")
     error: Mapped[str | None] = mapped_column(Text, doc="why the source counts as broken")
+    alerts: Mapped[str | None] = mapped_column(Text, doc="health alerts, '; '-separated")
 
     run: Mapped[CrawlRun] = relationship(back_populates="source_counts")
 
@@ -151,3 +167,16 @@ class Article(Base):
     source: Mapped[Source] = relationship(back_populates="articles")
 
     __table_args__ = (Index("ix_articles_source_published", "source_id", "published_at"),)
+
+
+# The ledger's other tables (health, dead links, revisions): a module of their own.
+from models.ledger import (  # noqa: E402  (needs Base above)
+    ArticleRevision,
+    ArticleTakedown,
+    CrawlRunFailure,
+    DiscoveryValidator,
+    UrlFailure,
+)
+
+__all__ = ["ArticleRevision", "ArticleTakedown", "CrawlRunFailure", "DiscoveryValidator",
+           "UrlFailure"]

@@ -29,6 +29,7 @@ def spider(tmp_path: Path):
         registry = tmp_path / "sources.toml"
         registry.write_text(render_registry(BASES), encoding="utf-8")
         crawler = get_crawler(NewsSpider, {"CIVMON_SOURCES": str(registry),
+                                           "CIVMON_DB": str(tmp_path / "db.sqlite"),
                                            "CIVMON_CLOCK": CLOCK, **settings})
         crawler.stats.open_spider()
         return NewsSpider.from_crawler(crawler, source=source)
@@ -74,7 +75,8 @@ def test_registry_encoding_overrides_a_lying_header(spider, tmp_path: Path):
     text = render_registry(BASES).replace('id = "bakvestnik"',
                                           'id = "bakvestnik"\nencoding = "windows-1251"', 1)
     registry.write_text(text, encoding="utf-8")
-    crawler = get_crawler(NewsSpider, {"CIVMON_SOURCES": str(registry), "CIVMON_CLOCK": CLOCK})
+    crawler = get_crawler(NewsSpider, {"CIVMON_SOURCES": str(registry), "CIVMON_CLOCK": CLOCK,
+                                       "CIVMON_DB": str(tmp_path / "db.sqlite")})
     crawler.stats.open_spider()
     sp = NewsSpider.from_crawler(crawler, source="bakvestnik")
     url = BASES["bakvestnik"] + "/archive/2023/02/10/n2187.html"
@@ -116,15 +118,67 @@ def test_feed_links_are_filtered_deduplicated_and_carry_their_date(spider):
     assert stats(sp, "azerinform") == {"discovery_ok": 1, "discovered": 1}
 
 
+def store(sp: NewsSpider, *urls: str) -> None:
+    """Store articles at ``urls`` in the spider's own database."""
+    from sqlalchemy.orm import Session
+
+    from pipelines.dedup import canonical_url, content_hash
+    from pipelines.store import ArticleWriter
+
+    with Session(sp.ledger.engine) as session:
+        writer = ArticleWriter(session)
+        for url in urls:
+            it = ArticleItem(source_id="azerinform", url=url, html="", source=None,
+                             fetched_at=datetime(2025, 11, 25, tzinfo=UTC), text=url)
+            it.canonical_url, it.content_hash = canonical_url(url), content_hash(url)
+            writer.write(it)
+        session.commit()
+
+
 def test_known_articles_are_counted_but_not_fetched(spider):
     sp = spider("azerinform")
     base = BASES["azerinform"]
     known, new = f"{base}/ru/xeber/old-1", f"{base}/ru/xeber/new-2"
-    sp.known = {known}
+    store(sp, known)
     body = feed((known, ""), (new, ""))
     requests = list(sp.parse_feed(respond(XmlResponse, f"{base}/ru/rss", body, "azerinform")))
     assert [r.url for r in requests] == [new]
     assert stats(sp, "azerinform") == {"discovery_ok": 1, "discovered": 2, "skipped_known": 1}
+
+
+def test_the_known_check_uses_the_default_database_when_none_is_given(tmp_path, monkeypatch):
+    """No CIVMON_DB: the spider asks data/civmon.sqlite, the file the store writes to."""
+    monkeypatch.chdir(tmp_path)
+    registry = tmp_path / "sources.toml"
+    registry.write_text(render_registry(BASES), encoding="utf-8")
+    crawler = get_crawler(NewsSpider, {"CIVMON_SOURCES": str(registry), "CIVMON_CLOCK": CLOCK})
+    crawler.stats.open_spider()
+    sp = NewsSpider.from_crawler(crawler, source="azerinform")
+    assert sp.ledger.engine.url.database == str(tmp_path / "data" / "civmon.sqlite")
+    base = BASES["azerinform"]
+    store(sp, f"{base}/ru/xeber/old-1")
+    requests = list(sp.parse_feed(respond(XmlResponse, f"{base}/ru/rss", feed(
+        (f"{base}/ru/xeber/old-1", ""), (f"{base}/ru/xeber/new-2", "")), "azerinform")))
+    assert [r.url for r in requests] == [f"{base}/ru/xeber/new-2"]
+    sp.closed("finished")
+
+
+def test_the_known_check_asks_in_batches_not_one_big_set(spider):
+    """A page of 1,200 links, 700 of them stored: three indexed queries, right answer."""
+    sp = spider("azerinform")
+    base = BASES["azerinform"]
+    urls = [f"{base}/ru/xeber/n-{i}" for i in range(1200)]
+    store(sp, *urls[:700])
+    queries: list[str] = []
+    from sqlalchemy import event
+
+    event.listen(sp.ledger.engine, "before_cursor_execute",
+                 lambda *a: queries.append(a[2]) if "canonical_url IN" in a[2] else None)
+    requests = list(sp.parse_feed(respond(XmlResponse, f"{base}/ru/rss",
+                                          feed(*((u, "") for u in urls)), "azerinform")))
+    assert [r.url for r in requests] == urls[700:]
+    assert len(queries) == 3
+    assert stats(sp, "azerinform")["skipped_known"] == 700
 
 
 def test_a_broken_feed_is_a_counted_discovery_failure(spider, caplog):

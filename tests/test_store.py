@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from crawler.registry import load_registry
-from models.db import current_revision, open_engine
+from models.db import current_revision, head_revision, open_engine
 from models.schema import Article
 from pipelines.dedup import canonical_url, content_hash
 from pipelines.items import ArticleItem
@@ -33,7 +33,7 @@ def item(url: str, text_: str, source_id: str = "azertag-ru") -> ArticleItem:
 def test_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> None:
     db = tmp_path / "sub" / "c.sqlite"
     engine = open_engine(db)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -161,7 +161,7 @@ def test_postgresql_by_url() -> None:
             b = w.write(item("https://report.az/ru/x/pg", "текст про НПО", "report-ru"))
             s.commit()
             assert a is not None and b is not None and b.duplicate_of == a.id
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == head_revision()
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM articles WHERE source_id IN ('azertag-ru','report-ru')"))

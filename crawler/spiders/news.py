@@ -10,13 +10,15 @@ article once.  The fetch time and the date seen at discovery travel with the
 item to the pipelines.
 
 Settings read: ``CIVMON_SOURCES`` (registry file; the packaged one if empty),
-``CIVMON_DB`` (database for the already-stored check), ``CIVMON_CLOCK`` (an
+``CIVMON_DB`` (the database the crawl writes to, the default file when empty:
+the already-stored check asks it one indexed batch per discovery page), ``CIVMON_CLOCK`` (an
 ISO 8601 instant to use as the fetch time instead of the clock: reproducible
 re-runs and the frozen sample web), ``CIVMON_SKIP_KNOWN`` (default True).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +30,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.discovery import DiscoveryError, listing_links, parse_feed, parse_sitemap
+from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
+from crawler.ledger import Ledger
 from crawler.registry import Registry, RegistryError, Source, load_registry
 from pipelines.dedup import canonical_url
 from pipelines.items import ArticleItem
@@ -56,9 +59,15 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source_ids = [s for s in (source or "").split(",") if s.strip()]
         self.sources: dict[str, Source] = {}
-        self.known: set[str] = set()
+        self.ledger: Ledger | None = None
+        self.skip_known = True
         self._queued: set[str] = set()
         self.clock: datetime | None = None
+        self.max_html_bytes = 5 * 1024 * 1024
+        #: (source_id, role, url, http_status, error) of every failed request
+        self.failures: list[tuple[str, str, str, int | None, str]] = []
+        #: canonical URLs of article pages fetched fine this run
+        self.fetched_ok: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -73,8 +82,10 @@ class NewsSpider(scrapy.Spider):
             raise ValueError(f"{registry.path}: no enabled sources to crawl")
         spider.sources = {s.id: s for s in selected}
         spider.clock = parse_clock(settings.get("CIVMON_CLOCK"))
-        if settings.getbool("CIVMON_SKIP_KNOWN", True) and settings.get("CIVMON_DB"):
-            spider.known = _stored_urls(settings.get("CIVMON_DB"), list(spider.sources))
+        # The crawl's own database, the default file included: the store writes there.
+        spider.ledger = Ledger(settings.get("CIVMON_DB") or None)
+        spider.skip_known = settings.getbool("CIVMON_SKIP_KNOWN", True)
+        spider.max_html_bytes = settings.getint("CIVMON_MAX_HTML_BYTES", 5 * 1024 * 1024)
         allowed: set[str] = set()
         for s in selected:
             allowed.update(s.domains())
@@ -90,8 +101,12 @@ class NewsSpider(scrapy.Spider):
 
     def _request(self, url: str, source: Source, callback, **meta: Any) -> scrapy.Request:
         headers = {"User-Agent": source.user_agent} if source.user_agent else None
+        # Articles are deduplicated by canonical URL here; leaving Scrapy's dupefilter
+        # out for them makes a redirect loop end in "max redirections reached", a
+        # counted failure, instead of a silently filtered request.
         return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers,
-                              meta={"source_id": source.id, **meta})
+                              meta={"source_id": source.id, **meta},
+                              dont_filter=meta.get("role") in ("article", "revisit"))
 
     # -- discovery ----------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -116,8 +131,7 @@ class NewsSpider(scrapy.Spider):
             self._discovery_failed(source, response, str(exc))
             return
         self.count(source.id, "discovery_ok")
-        for link in links:
-            yield from self._follow_article(link.url, source, "feed", link.date, link.title)
+        yield from self._follow_articles(links, source, "feed")
 
     def parse_sitemap(self, response: Response):
         source = self.sources[response.meta["source_id"]]
@@ -127,13 +141,12 @@ class NewsSpider(scrapy.Spider):
             self._discovery_failed(source, response, str(exc))
             return
         self.count(source.id, "discovery_ok")
-        for link in content.links:
-            if content.is_index:
+        if content.is_index:
+            for link in content.links:
                 if self._host_allowed(link.url, source):
                     yield self._request(link.url, source, self.parse_sitemap, role="sitemap")
-            else:
-                yield from self._follow_article(link.url, source, "sitemap", link.date,
-                                                link.title)
+        else:
+            yield from self._follow_articles(content.links, source, "sitemap")
 
     def parse_listing(self, response: Response):
         source = self.sources[response.meta["source_id"]]
@@ -141,8 +154,9 @@ class NewsSpider(scrapy.Spider):
             self._discovery_failed(source, response, "listing is not an HTML page")
             return
         self.count(source.id, "discovery_ok")
-        for link in listing_links(response.selector, response.url):
-            yield from self._follow_article(link.url, source, "listing", link.date, None)
+        links = [Link(link.url, link.date, None)
+                 for link in listing_links(response.selector, response.url)]
+        yield from self._follow_articles(links, source, "listing")
         page = response.meta.get("page", 1)
         if source.next_page and page < source.max_pages:
             sel = response.xpath(source.next_page) if source.next_page.startswith("/") \
@@ -156,38 +170,66 @@ class NewsSpider(scrapy.Spider):
         host = urlsplit(url).hostname or ""
         return any(host == d or host.endswith("." + d) for d in source.domains())
 
-    def _follow_article(self, url: str, source: Source, via: str, date: str | None,
-                        title: str | None):
-        if not url.startswith(("http://", "https://")) or not self._host_allowed(url, source):
+    def _follow_articles(self, links: list[Link], source: Source, via: str):
+        """Requests for the new article links among ``links`` of one discovery page.
+
+        The already-stored check is one indexed query per page (crawler.ledger).
+        """
+        fresh: dict[str, Link] = {}
+        for link in links:
+            url = link.url
+            if not url.startswith(("http://", "https://")) or not self._host_allowed(url, source):
+                continue
+            if not source.is_article_url(url):
+                continue
+            key = canonical_url(url)
+            if key in self._queued or key in fresh:
+                continue
+            fresh[key] = link
+        if not fresh:
             return
-        if not source.is_article_url(url):
-            return
-        key = canonical_url(url)
-        if key in self._queued:
-            return
-        self._queued.add(key)
-        self.count(source.id, "discovered")
-        if key in self.known:
-            self.count(source.id, "skipped_known")
-            return
-        yield self._request(url, source, self.parse_article, role="article",
-                            discovered_via=via, discovery_date=date, discovery_title=title)
+        self._queued.update(fresh)
+        self.count(source.id, "discovered", len(fresh))
+        known = self.ledger.known(fresh) if self.skip_known and self.ledger else set()
+        if known:
+            self.count(source.id, "skipped_known", len(known))
+        for key, link in fresh.items():
+            if key in known:
+                continue
+            yield self._request(link.url, source, self.parse_article, role="article",
+                                discovered_via=via, discovery_date=link.date,
+                                discovery_title=link.title)
 
     # -- articles -----------------------------------------------------------------
     def parse_article(self, response: Response):
         source = self.sources[response.meta["source_id"]]
         ctype = response.headers.get(b"Content-Type", b"text/html").lower()
         if not isinstance(response, TextResponse) or not ctype.startswith(HTML_TYPES):
-            self.count(source.id, "failed")
-            self.logger.warning("%s: %s is not an HTML page (%s)", source.id, response.url,
-                                ctype.decode("latin-1"))
+            self.failure(source.id, "article", response.url, response.status,
+                         f"not an HTML page ({ctype.decode('latin-1')})")
+            return
+        if len(response.body) > self.max_html_bytes:
+            # Extraction is superlinear in page size: such a page would hold the
+            # reactor for minutes.  Recorded as a failure with its reason, not parsed.
+            self.count(source.id, "too_large")
+            self.failure(source.id, "article", response.url, response.status,
+                         f"too large: {len(response.body)} bytes > CIVMON_MAX_HTML_BYTES "
+                         f"{self.max_html_bytes}", counted="too_large")
             return
         self.count(source.id, "fetched")
+        self.fetched_ok.add(canonical_url(response.url))
         if source.encoding:
             html = response.body.decode(source.encoding, errors="replace")
             encoding = source.encoding
         else:
             html, encoding = response.text, response.encoding
+            if html.count("\ufffd") > 16:
+                # The declared charset is wrong (a cp1251 page sent as UTF-8): let the
+                # page's bytes decide (BOM, <meta charset>, detection) instead.
+                from w3lib.encoding import html_to_unicode
+
+                encoding, html = html_to_unicode(None, response.body)
+                self.count(source.id, "charset_fixed")
         yield ArticleItem(
             source_id=source.id, source=source, url=response.url, html=html,
             fetched_at=self.now(), discovered_via=response.meta.get("discovered_via", ""),
@@ -196,36 +238,38 @@ class NewsSpider(scrapy.Spider):
             http_status=response.status, encoding=encoding,
         )
 
+    def closed(self, reason: str) -> None:
+        if self.ledger is not None:
+            self.ledger.close()
+
+    def failure(self, source_id: str, role: str, url: str, status: int | None, error: str,
+                counted: str | None = None) -> None:
+        """Count and log one failed request, and keep its cause for the ledger."""
+        if counted is None:
+            self.count(source_id, "discovery_failed" if role not in ("article", "revisit")
+                       else "failed")
+        self.failures.append((source_id, role, url, status, error))
+        # A network error or a 404 is the web being the web: WARNING, no traceback.
+        level = logging.ERROR if role in ("feed", "sitemap", "listing") else logging.WARNING
+        self.logger.log(level, "%s: %s %s failed: %s", source_id, role, url, error)
+
     def on_error(self, failure: Failure):
         request = failure.request
         source_id = request.meta.get("source_id", "?")
         role = request.meta.get("role", "request")
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            self.count(source_id, "skipped_robots")
-            self.logger.info("%s: %s %s skipped: %s", source_id, role, request.url,
-                             failure.getErrorMessage() or "forbidden by robots.txt")
+            message = failure.getErrorMessage() or ""
+            if "robots.txt" in message or not message:
+                self.count(source_id, "skipped_robots")
+                self.logger.info("%s: %s %s skipped: %s", source_id, role, request.url,
+                                 message or "forbidden by robots.txt")
+                return
+            # e.g. "max redirections reached", a gzip bomb past DOWNLOAD_MAXSIZE
+            self.failure(source_id, role, request.url, None, message[:300])
             return
         if failure.check(HttpError):
-            problem = f"HTTP {failure.value.response.status}"
+            status = failure.value.response.status
+            self.failure(source_id, role, request.url, status, f"HTTP {status}")
         else:
-            problem = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        self.count(source_id, "discovery_failed" if role != "article" else "failed")
-        self.logger.error("%s: %s %s failed: %s", source_id, role, request.url, problem)
-
-
-def _stored_urls(db: str, source_ids: list[str]) -> set[str]:
-    """Canonical URLs already in the database for these sources (incremental crawl)."""
-    from sqlalchemy import select
-
-    from models.db import open_engine
-    from models.schema import Article
-
-    engine = open_engine(db)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(Article.canonical_url).where(Article.source_id.in_(source_ids))
-            )
-            return {r[0] for r in rows}
-    finally:
-        engine.dispose()
+            self.failure(source_id, role, request.url, None,
+                         f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300])

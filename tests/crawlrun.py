@@ -1,0 +1,26 @@
+"""Running ``civmon crawl`` in a subprocess against a loopback web, as cron would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: A loopback web needs no politeness delays; short timeouts keep fault tests quick.
+FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_TIMEOUT=2",
+        "RETRY_TIMES=1", "REDIRECT_MAX_TIMES=3", "LOG_LEVEL=WARNING")
+
+
+def crawl_args(registry: Path, db: Path, *settings: str) -> list[str]:
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--sources", str(registry),
+            "--db", str(db)]
+    for s in (*FAST, *settings):
+        args += ["-s", s]
+    return args
+
+
+def crawl(registry: Path, db: Path, *settings: str, timeout: int = 60):
+    return subprocess.run(crawl_args(registry, db, *settings), cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)

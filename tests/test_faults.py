@@ -1,0 +1,101 @@
+"""Fault injection on loopback: every good article stored once, bounded time, faults counted.
+
+One crawl of tests/faultweb.py (5xx then success, timeout, reset mid-body,
+trickling body, truncated gzip, wrong charset, gzip bomb, huge page, redirect
+loop, 404, 410, malformed feed and sitemap, HTML served as a feed), then a
+second run against the same database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from crawlrun import crawl
+from faultweb import FaultWeb
+
+GOOD = 6
+SETTINGS = ("DOWNLOAD_MAXSIZE=8000000", "CIVMON_MAX_HTML_BYTES=1000000")
+
+
+@pytest.fixture(scope="module")
+def faulty_crawl(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("faults")
+    with FaultWeb(GOOD, host="127.0.0.41", slow=4) as web:
+        registry = tmp / "sources.toml"
+        registry.write_text(web.registry(discovery_faults=True), encoding="utf-8")
+        db = tmp / "faults.sqlite"
+        started = time.monotonic()
+        first = crawl(registry, db, *SETTINGS)
+        elapsed = time.monotonic() - started
+        hits_after_first = dict(web.hits)
+        second = crawl(registry, db, *SETTINGS)
+        yield {"web": web, "db": db, "first": first, "second": second, "elapsed": elapsed,
+               "hits": hits_after_first, "base": web.base}
+
+
+def q(db: Path, sql: str, *args):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def test_good_articles_are_stored_once_and_the_run_is_bounded(faulty_crawl):
+    r, db = faulty_crawl["first"], faulty_crawl["db"]
+    assert r.returncode == 1, r.stderr  # the three broken discovery sources
+    assert faulty_crawl["elapsed"] < 40
+    titles = sorted(t for (t,) in q(db, "SELECT title FROM articles"))
+    expected = sorted([f"Статья {n}: гражданский форум" for n in range(GOOD)]
+                      + ["Статья 1001: гражданский форум",   # 503 then 200
+                         "Статья 1006: гражданский форум"])  # wrong declared charset
+    assert titles == expected
+    assert q(db, "SELECT count(*), count(DISTINCT canonical_url) FROM articles") == [(8, 8)]
+    assert q(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_the_mislabelled_page_is_decoded_right(faulty_crawl):
+    (text,) = q(faulty_crawl["db"], "SELECT text FROM articles WHERE title LIKE '%1006%'")[0]
+    assert "общественный совет" in text and "\ufffd" not in text
+
+
+@pytest.mark.parametrize(("fault", "status", "error"), [
+    ("timeout", None, "DownloadTimeoutError: Getting"),
+    ("trickle", None, "DownloadTimeoutError: Getting"),
+    ("reset", None, "ResponseDataLossError"),
+    ("gzip-bomb", None, "exceeded DOWNLOAD_MAXSIZE (8000000 B) during decompression"),
+    ("huge", 200, "too large: "),
+    ("loop", None, "max redirections reached"),
+    ("gone", 410, "HTTP 410"),
+    ("missing", 404, "HTTP 404"),
+])
+def test_each_article_fault_is_recorded_with_its_cause(faulty_crawl, fault, status, error):
+    rows = q(faulty_crawl["db"], "SELECT http_status, error FROM crawl_run_failures "
+             "WHERE run_id = 1 AND url = ?", f"{faulty_crawl['base']}/f/{fault}")
+    assert len(rows) == 1, rows
+    assert rows[0][0] == status and error in rows[0][1]
+
+
+def test_counts_per_source(faulty_crawl):
+    db = faulty_crawl["db"]
+    (row,) = q(db, "SELECT status, failed, too_large, extract_empty, skipped_robots, stored "
+               "FROM crawl_run_sources WHERE run_id = 1 AND source_id = 'faulty'")
+    assert row == ("ok", 7, 1, 1, 1, 8)  # 7 failures + huge + truncated gzip (no text)
+    stats = json.loads(q(db, "SELECT stats FROM crawl_runs WHERE id = 1")[0][0])
+    assert stats["civmon/source/faulty/charset_fixed"] == 1
+    assert stats["retry/reason_count/503 Service Unavailable"] == 1
+    broken = dict(q(db, "SELECT source_id, status FROM crawl_run_sources WHERE run_id = 1 "
+                    "AND source_id != 'faulty'"))
+    assert broken == {"malformed-feed": "broken", "malformed-sitemap": "broken",
+                      "html-feed": "broken"}
+
+
+def test_the_second_run_adds_nothing(faulty_crawl):
+    db = faulty_crawl["db"]
+    assert faulty_crawl["second"].returncode == 1
+    assert q(db, "SELECT count(*) FROM articles") == [(8,)]
+    assert q(db, "SELECT status FROM crawl_runs ORDER BY id") == [("partial",), ("partial",)]
