@@ -2,8 +2,9 @@
 
 The command set and options are a contract (DESIGN.md); new options may be
 added.  A user error is one line on stderr, ``civmon: error: ...``, and exit
-status 2; a crawl whose run is not ``ok`` exits 1.  Scrapy is imported only by
-the commands that crawl.
+status 2; a crawl exits with the status of crawler.exitcodes (0 ok, 1 a source
+broken, 2 usage/configuration, 3 locked, 4 interrupted or timed out).  Scrapy is
+imported only by the commands that crawl.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
+
+from crawler import exitcodes
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -35,6 +38,32 @@ settings_option = click.option(
 
 class UserError(click.UsageError):
     """Bad input: printed as one line, exit status 2."""
+
+
+class _Locked(click.ClickException):
+    """Another crawl holds the database's lock: exit status 3 (crawler.exitcodes)."""
+
+    exit_code = exitcodes.LOCKED
+
+
+def _open_readonly(db: str | None):
+    """A read-only engine for a query command (models.db.open_readonly); errors are one line."""
+    from models.db import DatabaseError, open_readonly
+
+    _check_db(db)
+    try:
+        return open_readonly(db)
+    except DatabaseError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _preflight(source_ids: list[str], overrides: dict[str, str], **kwargs) -> None:
+    from crawler.preflight import PreflightError, preflight
+
+    try:
+        preflight(source_ids, overrides, **kwargs)
+    except PreflightError as exc:
+        raise UserError(str(exc)) from None
 
 
 @click.group(context_settings=CONTEXT)
@@ -85,7 +114,9 @@ def crawl(source_ids, sources_file, db, set_) -> None:
     """Crawl sources (all enabled ones by default) into the database.
 
     Fetches only what is new, records the run in `crawl_runs`, never runs twice
-    at once on one database, and exits 1 when a source is broken.
+    at once on one database.  Exit status: 0 ok, 1 a source is broken, 2 usage or
+    configuration error (checked before anything starts), 3 another crawl holds
+    the lock, 4 interrupted or timed out.
 
     \b
     Example (nightly, from cron):
@@ -104,13 +135,15 @@ def crawl(source_ids, sources_file, db, set_) -> None:
     overrides.setdefault("CIVMON_SOURCES", str(Path(registry.path)))
     overrides.setdefault("CIVMON_DB", db or "")
     overrides.setdefault("CIVMON_COMMAND", "crawl")
+    _preflight(list(source_ids), overrides)
     try:
         result = run_crawl(list(source_ids), overrides)
     except RunLockedError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"crawl run {result.run_id}: {result.status}", err=True)
-    if result.status != "ok":
-        sys.exit(1)
+        raise _Locked(str(exc)) from None
+    from crawler.summary import summary_line
+
+    click.echo(summary_line(result), err=True)
+    sys.exit(exitcodes.for_status(result.status))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -136,15 +169,16 @@ def demo(db, set_, port) -> None:
 
     _check_db(db)
     overrides = _overrides(set_)
+    # before any server starts: a bad --db or -s value is one line, exit 2
+    _preflight([], {**overrides, "CIVMON_DB": db or ""}, registry=False)
     try:
         result = run_demo(db, overrides, port=port)
     except RunLockedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _Locked(str(exc)) from None
     except BindError as exc:
         raise click.ClickException(f"{exc.strerror or exc}; free the port or pass "
                                    "--port N (0 = any free port)") from None
-    if result.status != "ok":
-        sys.exit(1)
+    sys.exit(exitcodes.for_status(result.status))
 
 
 def _parse_day(_ctx, param, value: str | None) -> date | None:
@@ -192,25 +226,14 @@ def export(fmt, output, since, until, sources, countries, query, relevant_only,
         write_csv,
         write_jsonl,
     )
-    from models.db import DatabaseError, database_url, has_schema, open_engine, sqlite_path
-
     if since and until and since > until:
         raise UserError(f"--since {since} is after --until {until}")
     if excel and fmt != "csv":
         raise UserError("--excel applies to --format csv only")
-    _check_db(db)
-    path = sqlite_path(database_url(db))
-    if path is not None and not path.exists():
-        raise UserError(f"{path}: no such database (run `civmon crawl` or `civmon demo` first)")
-    try:
-        engine = open_engine(db, migrate=False)
-        if not has_schema(engine):
-            raise UserError(f"{database_url(db)}: not a civmon database (no articles table)")
-        from models.db import upgrade
-
-        upgrade(engine)
-    except DatabaseError as exc:
-        raise UserError(str(exc)) from None
+    if output and not Path(output).expanduser().absolute().parent.is_dir():
+        parent = Path(output).expanduser().absolute().parent
+        raise UserError(f"-o {output}: folder {parent} does not exist")
+    engine = _open_readonly(db)
     flt = ExportFilter(since=since, until=until, sources=sources, countries=countries,
                        query=query, relevant_only=relevant_only, originals_only=originals_only)
     if show_sql:
@@ -218,7 +241,7 @@ def export(fmt, output, since, until, sources, countries, query, relevant_only,
         return
     newline = "" if fmt == "csv" else None
     out = (open(output, "w", encoding="utf-8", newline=newline) if output  # noqa: SIM115
-           else click.get_text_stream("stdout"))
+           else sys.stdout)
     try:
         rows = iter_rows(engine, flt)
         n = write_csv(rows, out, excel=excel) if fmt == "csv" else write_jsonl(rows, out)

@@ -72,6 +72,8 @@ def run_crawl(
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return CrawlResult(
         run_id=stats.get("civmon/run_id"),
-        status=stats.get("civmon/run_status", "failed"),
+        # no status recorded: the reactor was stopped (a second Ctrl-C) before
+        # spider_closed ran; the row stays `running` and the next run closes it
+        status=stats.get("civmon/run_status", "interrupted"),
         stats=stats,
     )

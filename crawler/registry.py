@@ -298,10 +298,14 @@ def _parse_source(entry: Any, *, origin: str, position: int) -> Source:
         elif not isinstance(established, date):
             raise c.fail("established", f"must be a year or a date, got {established!r}")
 
+    next_page = c.string("next_page")
+    if next_page:  # a typo here would silently lose pagination mid-crawl
+        _check_selector(c, "next_page", next_page)
+
     return Source(
         id=sid or "", name=name or "", country=country or "", kind=kind, languages=languages,
         timezone=tz or "UTC", feeds=feeds, sitemaps=sitemaps, listings=listings,
-        article_url=tuple(patterns), next_page=c.string("next_page"), max_pages=max_pages,
+        article_url=tuple(patterns), next_page=next_page, max_pages=max_pages,
         selectors=selectors, prune=prune, search=search,
         allowed_domains=c.strings("allowed_domains"), enabled=enabled,
         user_agent=c.string("user_agent"), encoding=encoding, established=established,

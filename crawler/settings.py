@@ -19,6 +19,8 @@ civmon's own settings share the ``CIVMON_`` prefix; override any of them with
 
 BOT_NAME = "civmon"
 SPIDER_MODULES = ["crawler.spiders"]
+# `scrapy crawl` with civmon's pre-flight checks and exit statuses (crawler/commands/crawl.py)
+COMMANDS_MODULE = "crawler.commands"
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # A research crawler identifies itself; sources that need a browser-like

@@ -82,6 +82,93 @@ def open_engine(target: str | Path | None = None, *, migrate: bool = True) -> En
     return engine
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _ro_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.create_function("civmon_fold", 1, casefold, deterministic=True)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=10000")  # a crawl's batch commit is milliseconds
+    cur.close()
+
+
+def open_readonly(target: str | Path | None = None) -> Engine:
+    """An engine that never writes: SQLite ``mode=ro``, no journal switch, no migration.
+
+    For export and the query commands (``civmon runs``, ``civmon health``), so that
+    a read-only copy of the dataset (a share, a snapshot, a read-only file system)
+    can be read.  On a read-only file system, where SQLite cannot create the
+    WAL's shared-memory file, the file is opened ``immutable`` (nobody can be
+    writing it there).  The schema must be this civmon's: an older file gives a
+    clear "needs upgrading" error rather than being migrated.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = database_url(target)
+    path = sqlite_path(url)
+    if path is None:
+        kwargs = {}
+        if url.startswith("postgresql"):
+            kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+        try:
+            engine = create_engine(url, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise DatabaseError(f"{url}: cannot open database: {exc}") from None
+        _check_revision(engine, url)
+        return engine
+    if not path.exists():
+        raise DatabaseError(f"{path}: no such database (run `civmon crawl` or `civmon demo` "
+                            "first)")
+    if path.is_dir():
+        raise DatabaseError(f"{path}: is a directory, not a database file")
+    with open(path, "rb") as fh:
+        if fh.read(16) != SQLITE_HEADER:
+            raise DatabaseError(f"{path}: not a SQLite database")
+    from urllib.parse import quote
+
+    last: Exception | None = None
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        engine = create_engine(f"sqlite:///file:{quote(str(path))}?{flags}&uri=true")
+        event.listen(engine, "connect", _ro_pragmas)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            last = exc
+            continue
+        _check_revision(engine, str(path))
+        return engine
+    detail = getattr(last, "orig", last)
+    raise DatabaseError(f"{path}: cannot open database read-only: {detail}")
+
+
+def _check_revision(engine: Engine, where: str) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        if not has_schema(engine):
+            raise DatabaseError(f"{where}: not a civmon database (no articles table)")
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        detail = str(getattr(exc, "orig", exc)).split("\n", 1)[0]
+        raise DatabaseError(f"{where}: cannot read database: {detail}") from None
+    head = head_revision()
+    if current != head:
+        engine.dispose()
+        from alembic.script import ScriptDirectory
+
+        known = {r.revision for r in ScriptDirectory(str(migrations_dir())).walk_revisions()}
+        if current in known or current is None:
+            raise DatabaseError(
+                f"{where}: needs upgrading (schema revision {current}, this civmon reads "
+                f"{head}); open it once with a writing command such as `civmon crawl "
+                f"--db {where}`, or upgrade a writable copy")
+        raise DatabaseError(f"{where}: written by a newer civmon (schema revision {current}, "
+                            f"this one knows up to {head}); upgrade civmon")
+
+
 def migrations_dir() -> Path:
     return Path(str(resources.files("models").joinpath("migrations")))
 

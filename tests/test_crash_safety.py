@@ -17,7 +17,7 @@ from pathlib import Path
 from crawlrun import ROOT, crawl, crawl_args
 from faultweb import FaultWeb
 
-N = 30
+N = 20
 
 
 def stored(db: Path) -> set[str]:
@@ -33,13 +33,13 @@ def stored(db: Path) -> set[str]:
 
 
 def test_kill_9_then_rerun_loses_nothing_and_closes_the_stale_run(tmp_path: Path) -> None:
-    with FaultWeb(N, host="127.0.0.42", delay=0.15, faults=()) as web:
+    with FaultWeb(N, host="127.0.0.42", faults=()) as web:
         registry = tmp_path / "sources.toml"
         registry.write_text(web.registry(), encoding="utf-8")
         db = tmp_path / "crash.sqlite"
         # CIVMON_COMMIT_EVERY far above N: rows appear only through the time bound
         proc = subprocess.Popen(crawl_args(registry, db, "CIVMON_COMMIT_EVERY=1000",
-                                           "CIVMON_COMMIT_SECONDS=0.5"),
+                                           "CIVMON_COMMIT_SECONDS=0.5", "DOWNLOAD_DELAY=0.15"),
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while len(stored(db)) < 5 and time.monotonic() < deadline and proc.poll() is None:
@@ -74,11 +74,13 @@ def test_readers_see_progress_and_can_create_views_during_a_crawl(tmp_path: Path
     errors: list[str] = []
     counts: list[int] = []
     views = 0
-    with FaultWeb(N, host="127.0.0.43", delay=0.15, faults=()) as web:
+    with FaultWeb(N, host="127.0.0.43", faults=()) as web:
         registry = tmp_path / "sources.toml"
         registry.write_text(web.registry(), encoding="utf-8")
         db = tmp_path / "read.sqlite"
-        proc = subprocess.Popen(crawl_args(registry, db, "CIVMON_COMMIT_SECONDS=0.5"), cwd=ROOT,
+        # a politeness delay paces the articles, as on the real web
+        proc = subprocess.Popen(crawl_args(registry, db, "CIVMON_COMMIT_SECONDS=0.5",
+                                           "DOWNLOAD_DELAY=0.15"), cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stop = threading.Event()
 
