@@ -267,7 +267,11 @@ def export(fmt, output, since, until, sources, countries, query, relevant_only,
               "(default: now).")
 @click.option("--explain", is_flag=True, help="Also show which selector or candidate produced "
               "each field.")
-def extract(file, url, source_id, sources_file, encoding, fetched_at, explain) -> None:
+@click.option("--max-bytes", type=click.IntRange(1), default=None, metavar="N",
+              help="Refuse pages larger than N bytes, as the crawl does  "
+                   "[default: CIVMON_MAX_HTML_BYTES, 5 MB].")
+def extract(file, url, source_id, sources_file, encoding, fetched_at, explain,
+            max_bytes) -> None:
     """Extract one saved page and print the article as JSON.
 
     \b
@@ -291,6 +295,14 @@ def extract(file, url, source_id, sources_file, encoding, fetched_at, explain) -
             now = parse_clock(fetched_at) or now
         except ValueError as exc:
             raise UserError(str(exc).replace("CIVMON_CLOCK", "--fetched-at")) from None
+    from crawler import settings as crawl_settings
+
+    cap = max_bytes or crawl_settings.CIVMON_MAX_HTML_BYTES
+    size = Path(file).stat().st_size
+    if size > cap:
+        # extraction is superlinear in page size: a huge page would hang for minutes
+        raise UserError(f"{file}: {size} bytes is over the {cap}-byte page size cap "
+                        "(CIVMON_MAX_HTML_BYTES); pass --max-bytes N to extract it anyway")
     try:
         html = decode_page(Path(file).read_bytes(), encoding)
     except LookupError:

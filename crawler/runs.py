@@ -143,12 +143,14 @@ def source_status(counts: dict[str, int]) -> tuple[str, str | None]:
     ok, failed_discovery = counts.get("discovery_ok", 0), counts.get("discovery_failed", 0)
     if ok == 0 and failed_discovery > 0:
         return "broken", f"all {failed_discovery} discovery requests failed"
-    if (counts.get("failed", 0) and not counts.get("fetched", 0)
+    # retries of old dead links failing again say nothing about the site today
+    failed_new = counts.get("failed", 0) - counts.get("retry_failed", 0)
+    if (failed_new > 0 and not counts.get("fetched", 0)
             and not counts.get("skipped_known", 0)):
         # (with known articles skipped, one failing new page is no sign of a dead site)
-        return "broken", f"{counts['failed']} article pages failed, none fetched"
-    if not counts.get("discovered", 0):
-        return "empty", None
+        return "broken", f"{failed_new} article pages failed, none fetched"
+    if not counts.get("discovered", 0) and not counts.get("not_modified", 0):
+        return "empty", None  # (a 304 is a site answering "nothing new": ok)
     return "ok", None
 
 

@@ -165,7 +165,9 @@ def test_second_crawl_adds_nothing(demo_db) -> None:
                            "(SELECT MAX(id) FROM crawl_runs)").fetchone()[0]
     conn.close()
     assert (status, stored) == ("ok", 0)
-    assert discovered >= before and fetched == 0  # known articles are not even fetched
+    # known articles are not even fetched; listings stop paging at a page of
+    # known articles, so fewer links are discovered the second time
+    assert 0 < discovered <= before and fetched == 0
 
 
 def test_demo_on_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:

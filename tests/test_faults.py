@@ -84,7 +84,8 @@ def test_counts_per_source(faulty_crawl):
     db = faulty_crawl["db"]
     (row,) = q(db, "SELECT status, failed, too_large, extract_empty, skipped_robots, stored "
                "FROM crawl_run_sources WHERE run_id = 1 AND source_id = 'faulty'")
-    assert row == ("ok", 7, 1, 1, 1, 8)  # 7 failures + huge + truncated gzip (no text)
+    failures = q(db, "SELECT url, error FROM crawl_run_failures WHERE run_id = 1")
+    assert row == ("ok", 7, 1, 1, 1, 8), (row, failures)  # 7 failures, huge, truncated gzip
     stats = json.loads(q(db, "SELECT stats FROM crawl_runs WHERE id = 1")[0][0])
     assert stats["civmon/source/faulty/charset_fixed"] == 1
     assert stats["retry/reason_count/503 Service Unavailable"] == 1
@@ -94,8 +95,21 @@ def test_counts_per_source(faulty_crawl):
                       "html-feed": "broken"}
 
 
-def test_the_second_run_adds_nothing(faulty_crawl):
-    db = faulty_crawl["db"]
-    assert faulty_crawl["second"].returncode == 1
+def test_the_second_run_adds_nothing_asks_conditionally_and_rests_dead_links(faulty_crawl):
+    db, base = faulty_crawl["db"], faulty_crawl["base"]
+    assert faulty_crawl["second"].returncode == 1  # the broken discovery sources, still
     assert q(db, "SELECT count(*) FROM articles") == [(8,)]
     assert q(db, "SELECT status FROM crawl_runs ORDER BY id") == [("partial",), ("partial",)]
+    (row,) = q(db, "SELECT status, not_modified, stored, failed FROM crawl_run_sources "
+               "WHERE run_id = 2 AND source_id = 'faulty'")
+    assert row == ("ok", 1, 0, 5)  # feed: 304; only the transient failures were retried
+    web = faulty_crawl["web"]
+    for gone in ("gone", "missing", "huge"):  # permanent: resting, not refetched
+        assert web.hits[f"/f/{gone}"] == faulty_crawl["hits"][f"/f/{gone}"]
+    rest = dict((u.rsplit("/", 1)[1], (n, p, after[:10])) for u, n, p, after in q(
+        db, "SELECT url, failures, permanent, retry_after FROM url_failures"))
+    assert set(rest) == {"timeout", "trickle", "reset", "gzip-bomb", "loop", "gone",
+                         "missing", "huge"}
+    assert rest["gone"][:2] == (1, 1) and rest["gone"][2] > time.strftime("%Y-%m-%d")
+    assert rest["timeout"][:2] == (2, 0)  # transient: tried again next run
+    assert base

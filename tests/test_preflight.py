@@ -161,6 +161,19 @@ def test_exit_status_table(status, code) -> None:
     assert exitcodes.for_status(status) == code
 
 
+def test_extract_refuses_a_page_over_the_size_cap(capsys, tmp_path: Path) -> None:
+    page = tmp_path / "huge.html"
+    page.write_bytes(b"<html><body>" + b"<p>x</p>" * 2000 + b"</body></html>")
+    size = page.stat().st_size
+    code, _, err = run(capsys, "extract", str(page), "--url", "https://x.kz/1",
+                       "--max-bytes", "1000")
+    assert code == 2
+    assert err == (f"civmon: error: {page}: {size} bytes is over the 1000-byte page size cap "
+                   "(CIVMON_MAX_HTML_BYTES); pass --max-bytes N to extract it anyway\n")
+    code, _, _ = run(capsys, "extract", str(page), "--url", "https://x.kz/1")
+    assert code == 0  # under the default cap
+
+
 def test_the_log_file_folder_is_created(capsys, tmp_path: Path) -> None:
     from crawler.preflight import check_log_file
 

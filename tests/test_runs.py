@@ -16,6 +16,9 @@ from crawler.runs import source_status
     # a nightly re-crawl: everything known but one new link that fails -> still alive
     ({"discovery_ok": 1, "discovered": 9, "skipped_known": 8, "failed": 1}, "ok", None),
     ({"discovery_ok": 1}, "empty", None),
+    ({"discovery_ok": 1, "not_modified": 1}, "ok", None),  # 304: nothing new, alive
+    # old dead links retried and failing again: not a broken site
+    ({"discovery_ok": 1, "not_modified": 1, "failed": 3, "retry_failed": 3}, "ok", None),
     ({}, "empty", None),
 ])
 def test_source_status(counts, status, reason) -> None:

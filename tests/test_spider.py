@@ -173,7 +173,7 @@ def test_the_known_check_asks_in_batches_not_one_big_set(spider):
     from sqlalchemy import event
 
     event.listen(sp.ledger.engine, "before_cursor_execute",
-                 lambda *a: queries.append(a[2]) if "canonical_url IN" in a[2] else None)
+                 lambda *a: queries.append(a[2]) if "FROM articles" in a[2] else None)
     requests = list(sp.parse_feed(respond(XmlResponse, f"{base}/ru/rss",
                                           feed(*((u, "") for u in urls)), "azerinform")))
     assert [r.url for r in requests] == urls[700:]
@@ -243,3 +243,51 @@ def test_a_bad_clock_is_a_clear_error(value, message):
 def test_clock_is_converted_to_utc():
     assert parse_clock("2025-11-25T11:30:00+05:00") == datetime(2025, 11, 25, 6, 30, tzinfo=UTC)
     assert parse_clock("") is None
+
+
+def listing_page(sp, base, page, body):
+    return list(sp.parse_listing(respond(
+        HtmlResponse, f"{base}/ru/lenta?page={page}", body, "steppeinform",
+        {"Content-Type": "text/html; charset=utf-8"}, page=page)))
+
+
+def test_paging_stops_at_a_page_of_only_known_articles(spider):
+    sp = spider("steppeinform")
+    base = BASES["steppeinform"]
+    store(sp, f"{base}/ru/npo-news-00010000", f"{base}/ru/npo-news-00010001")
+    out = listing_page(sp, base, 1, listing(1))
+    assert out == []
+    assert stats(sp, "steppeinform")["paging_stopped_known"] == 1
+    sp2 = spider("steppeinform", CIVMON_STOP_PAGING_KNOWN=False)  # a backfill goes on
+    assert [r.meta["page"] for r in listing_page(sp2, base, 1, listing(1))] == [2]
+
+
+def test_a_next_page_selector_that_matches_nothing_is_counted(spider, caplog):
+    sp = spider("steppeinform")
+    base = BASES["steppeinform"]
+    body = listing(1).replace(b'class="pagination__next"', b'class="pager-next"')
+    out = listing_page(sp, base, 1, body)
+    assert all(r.meta["role"] == "article" for r in out)
+    assert stats(sp, "steppeinform")["next_page_missing"] == 1
+    assert "next_page 'a.pagination__next' matched nothing" in caplog.text
+
+
+def test_feeds_are_fetched_conditionally_and_a_304_is_not_a_failure(spider):
+    sp = spider("azerinform")
+    url = BASES["azerinform"] + "/ru/rss"
+    source = sp.sources["azerinform"]
+    first = sp._discovery_request(url, source, sp.parse_feed, role="feed")
+    assert b"If-None-Match" not in first.headers
+    sp.parse_feed(respond(XmlResponse, url, feed(), "azerinform",
+                          {"ETag": '"v7"', "Last-Modified": "Mon, 24 Nov 2025 07:00:00 GMT"}))
+    list(sp.parse_feed(respond(XmlResponse, url, feed(), "azerinform",
+                               {"ETag": '"v7"', "Last-Modified": "Mon, 24 Nov 2025 07:00:00 GMT"})))
+    sp.ledger.save_validators(sp.validators_seen, sp.now())
+    again = sp._discovery_request(url, source, sp.parse_feed, role="feed")
+    assert again.headers[b"If-None-Match"] == b'"v7"'
+    assert again.headers[b"If-Modified-Since"] == b"Mon, 24 Nov 2025 07:00:00 GMT"
+    assert 304 in again.meta["handle_httpstatus_list"]
+    request = scrapy.Request(url, meta={"source_id": "azerinform", "role": "feed"})
+    not_modified = Response(url, status=304, request=request)
+    assert list(sp.parse_feed(not_modified)) == []
+    assert stats(sp, "azerinform")["not_modified"] == 1

@@ -33,6 +33,7 @@ from twisted.python.failure import Failure
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
 from crawler.ledger import Ledger
 from crawler.registry import Registry, RegistryError, Source, load_registry
+from models.schema import to_utc_text
 from pipelines.dedup import canonical_url
 from pipelines.items import ArticleItem
 
@@ -68,6 +69,10 @@ class NewsSpider(scrapy.Spider):
         self.failures: list[tuple[str, str, str, int | None, str]] = []
         #: canonical URLs of article pages fetched fine this run
         self.fetched_ok: set[str] = set()
+        #: url -> (source_id, ETag, Last-Modified) of discovery pages answered 200
+        self.validators_seen: dict[str, tuple[str, str | None, str | None]] = {}
+        self._page_all_known = False
+        self.stop_paging_known = True
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -85,6 +90,7 @@ class NewsSpider(scrapy.Spider):
         # The crawl's own database, the default file included: the store writes there.
         spider.ledger = Ledger(settings.get("CIVMON_DB") or None)
         spider.skip_known = settings.getbool("CIVMON_SKIP_KNOWN", True)
+        spider.stop_paging_known = settings.getbool("CIVMON_STOP_PAGING_KNOWN", True)
         spider.max_html_bytes = settings.getint("CIVMON_MAX_HTML_BYTES", 5 * 1024 * 1024)
         allowed: set[str] = set()
         for s in selected:
@@ -109,14 +115,50 @@ class NewsSpider(scrapy.Spider):
                               dont_filter=meta.get("role") in ("article", "revisit"))
 
     # -- discovery ----------------------------------------------------------------
+    def _discovery_request(self, url: str, source: Source, callback, **meta: Any):
+        """A feed/sitemap/listing request, conditional when the last run saw validators."""
+        request = self._request(url, source, callback, handle_httpstatus_list=[304], **meta)
+        if self.ledger is not None:
+            etag, modified = self.ledger.validators([url]).get(url, (None, None))
+            if etag:
+                request.headers["If-None-Match"] = etag
+            if modified:
+                request.headers["If-Modified-Since"] = modified
+        return request
+
+    def _not_modified(self, source: Source, response: Response) -> bool:
+        """A 304: nothing new on this discovery page since the last complete run."""
+        url = response.request.url if response.request else response.url
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        if response.status == 304:
+            self.count(source.id, "discovery_ok")
+            self.count(source.id, "not_modified")
+            return True
+        if etag or modified:
+            self.validators_seen[url] = (
+                source.id, etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None)
+        return False
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
             for url in source.feeds:
-                yield self._request(url, source, self.parse_feed, role="feed")
+                yield self._discovery_request(url, source, self.parse_feed, role="feed")
             for url in source.sitemaps:
-                yield self._request(url, source, self.parse_sitemap, role="sitemap")
+                yield self._discovery_request(url, source, self.parse_sitemap, role="sitemap")
             for url in source.listings:
-                yield self._request(url, source, self.parse_listing, role="listing", page=1)
+                yield self._discovery_request(url, source, self.parse_listing, role="listing",
+                                              page=1)
+        # dead links whose pause has ended, even if no feed lists them any more
+        for failure in (self.ledger.due(list(self.sources), self.now())
+                        if self.ledger else ()):
+            source = self.sources[failure.source_id]
+            if failure.canonical_url not in self._queued:
+                self._queued.add(failure.canonical_url)
+                self.count(source.id, "retried")
+                yield self._request(failure.url, source, self.parse_article, role="article",
+                                    discovered_via="retry")
 
     def _discovery_failed(self, source: Source, response: Response, problem: str) -> None:
         self.count(source.id, "discovery_failed")
@@ -125,6 +167,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response):
         source = self.sources[response.meta["source_id"]]
+        if self._not_modified(source, response):
+            return
         try:
             links = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
@@ -135,6 +179,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response):
         source = self.sources[response.meta["source_id"]]
+        if self._not_modified(source, response):
+            return
         try:
             content = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
@@ -144,12 +190,15 @@ class NewsSpider(scrapy.Spider):
         if content.is_index:
             for link in content.links:
                 if self._host_allowed(link.url, source):
-                    yield self._request(link.url, source, self.parse_sitemap, role="sitemap")
+                    yield self._discovery_request(link.url, source, self.parse_sitemap,
+                                                  role="sitemap")
         else:
             yield from self._follow_articles(content.links, source, "sitemap")
 
     def parse_listing(self, response: Response):
         source = self.sources[response.meta["source_id"]]
+        if self._not_modified(source, response):
+            return
         if not isinstance(response, TextResponse):
             self._discovery_failed(source, response, "listing is not an HTML page")
             return
@@ -159,12 +208,23 @@ class NewsSpider(scrapy.Spider):
         yield from self._follow_articles(links, source, "listing")
         page = response.meta.get("page", 1)
         if source.next_page and page < source.max_pages:
+            if self.stop_paging_known and self._page_all_known:
+                # every article on this page is stored already: older pages hold
+                # nothing new either (a nightly crawl, not a backfill)
+                self.count(source.id, "paging_stopped_known")
+                return
             sel = response.xpath(source.next_page) if source.next_page.startswith("/") \
                 else response.css(source.next_page)
             href = sel.attrib.get("href") if sel else None
             if href:
-                yield self._request(response.urljoin(href), source, self.parse_listing,
-                                    role="listing", page=page + 1)
+                yield self._discovery_request(response.urljoin(href), source,
+                                              self.parse_listing, role="listing",
+                                              page=page + 1)
+            else:
+                # pagination lost: the selector no longer matches (a redesign?)
+                self.count(source.id, "next_page_missing")
+                self.logger.warning("%s: next_page %r matched nothing on %s", source.id,
+                                    source.next_page, response.url)
 
     def _host_allowed(self, url: str, source: Source) -> bool:
         host = urlsplit(url).hostname or ""
@@ -176,25 +236,34 @@ class NewsSpider(scrapy.Spider):
         The already-stored check is one indexed query per page (crawler.ledger).
         """
         fresh: dict[str, Link] = {}
+        candidates = 0
+        self._page_all_known = False
         for link in links:
             url = link.url
             if not url.startswith(("http://", "https://")) or not self._host_allowed(url, source):
                 continue
             if not source.is_article_url(url):
                 continue
+            candidates += 1
             key = canonical_url(url)
             if key in self._queued or key in fresh:
                 continue
             fresh[key] = link
         if not fresh:
+            self._page_all_known = candidates > 0
             return
         self._queued.update(fresh)
         self.count(source.id, "discovered", len(fresh))
         known = self.ledger.known(fresh) if self.skip_known and self.ledger else set()
         if known:
             self.count(source.id, "skipped_known", len(known))
+        resting = (self.ledger.resting([k for k in fresh if k not in known],
+                                       to_utc_text(self.now())) if self.ledger else {})
+        if resting:
+            self.count(source.id, "skipped_dead", len(resting))
+        self._page_all_known = len(known) == len(fresh)
         for key, link in fresh.items():
-            if key in known:
+            if key in known or key in resting:
                 continue
             yield self._request(link.url, source, self.parse_article, role="article",
                                 discovered_via=via, discovery_date=link.date,
@@ -239,15 +308,25 @@ class NewsSpider(scrapy.Spider):
         )
 
     def closed(self, reason: str) -> None:
-        if self.ledger is not None:
+        if self.ledger is None:
+            return
+        try:
+            self.ledger.record_failures(self.failures, self.fetched_ok, self.now())
+            if reason == "finished":
+                # Only a complete run may vouch for "nothing new here since": after
+                # a cut-short run the next one must read every feed again.
+                self.ledger.save_validators(self.validators_seen, self.now())
+        finally:
             self.ledger.close()
 
     def failure(self, source_id: str, role: str, url: str, status: int | None, error: str,
-                counted: str | None = None) -> None:
+                counted: str | None = None, via: str | None = None) -> None:
         """Count and log one failed request, and keep its cause for the ledger."""
         if counted is None:
             self.count(source_id, "discovery_failed" if role not in ("article", "revisit")
                        else "failed")
+            if via == "retry":
+                self.count(source_id, "retry_failed")
         self.failures.append((source_id, role, url, status, error))
         # A network error or a 404 is the web being the web: WARNING, no traceback.
         level = logging.ERROR if role in ("feed", "sitemap", "listing") else logging.WARNING
@@ -257,6 +336,7 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         source_id = request.meta.get("source_id", "?")
         role = request.meta.get("role", "request")
+        via = request.meta.get("discovered_via")
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             message = failure.getErrorMessage() or ""
             if "robots.txt" in message or not message:
@@ -265,11 +345,11 @@ class NewsSpider(scrapy.Spider):
                                  message or "forbidden by robots.txt")
                 return
             # e.g. "max redirections reached", a gzip bomb past DOWNLOAD_MAXSIZE
-            self.failure(source_id, role, request.url, None, message[:300])
+            self.failure(source_id, role, request.url, None, message[:300], via=via)
             return
         if failure.check(HttpError):
             status = failure.value.response.status
-            self.failure(source_id, role, request.url, status, f"HTTP {status}")
+            self.failure(source_id, role, request.url, status, f"HTTP {status}", via=via)
         else:
             self.failure(source_id, role, request.url, None,
-                         f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300])
+                         f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], via=via)
