@@ -350,6 +350,11 @@ def sources(sources_file, as_json) -> None:
     click.echo(f"{len(registry)} sources in {registry.path}", err=True)
 
 
+from crawler import cli_runs  # noqa: E402  (civmon runs, civmon health)
+
+cli_runs.register(cli, CONTEXT, db_option, _open_readonly)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: click with one-line errors."""
     try:

@@ -31,6 +31,7 @@ from pathlib import Path
 from scrapy import signals
 from sqlalchemy.orm import Session
 
+from crawler.health import HISTORY, alerts
 from models.db import database_url, open_engine, sqlite_path
 from models.schema import (
     Article,
@@ -106,6 +107,18 @@ class RunLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def recent_counts(session: Session, source_id: str, before_run: int) -> list[dict[str, int]]:
+    """Counts of the source's last finished runs before ``before_run`` (crawler.health)."""
+    from sqlalchemy import select
+
+    rows = session.scalars(
+        select(CrawlRunSource).join(CrawlRun, CrawlRun.id == CrawlRunSource.run_id)
+        .where(CrawlRunSource.source_id == source_id, CrawlRunSource.run_id < before_run,
+               CrawlRun.status.in_(("ok", "partial", "failed")))
+        .order_by(CrawlRunSource.run_id.desc()).limit(HISTORY)).all()
+    return [{name: getattr(r, name) for name in (*COUNTS, *SKIP_COUNTS)} for r in rows]
 
 
 def close_abandoned(engine, current_run: int) -> list[int]:
@@ -206,6 +219,7 @@ class CrawlRunRecorder:
             status = "ok"
         else:
             status = reason  # e.g. closespider_timeout: the run was cut short
+        attention: dict[str, list[str]] = {}
         with Session(self.engine) as session:
             run = session.get(CrawlRun, self.run_id)
             assert run is not None
@@ -227,8 +241,13 @@ class CrawlRunRecorder:
                                        kind=src.kind, languages=",".join(src.languages),
                                        timezone=src.timezone, enabled=src.enabled))
                 st, error = statuses[sid]
+                found = alerts(counts, recent_counts(session, sid, self.run_id),
+                               status=st, error=error)
+                if found and st != "broken":
+                    attention[sid] = found
                 session.merge(CrawlRunSource(
                     run_id=self.run_id, source_id=sid, status=st, error=error,
+                    alerts="; ".join(found) or None,
                     **{name: counts.get(name, 0) for name in (*COUNTS, *SKIP_COUNTS)},
                 ))
             kept: dict[str, int] = {}
@@ -241,3 +260,5 @@ class CrawlRunRecorder:
         self.stats.set_value("civmon/run_status", status)
         for sid in broken:
             spider.logger.error("source %s is broken: %s", sid, statuses[sid][1])
+        for sid, found in attention.items():
+            spider.logger.warning("source %s needs attention: %s", sid, "; ".join(found))

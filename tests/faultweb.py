@@ -70,8 +70,18 @@ class _Handler(BaseHTTPRequestHandler):
             if self.headers.get("If-None-Match") == etag:
                 return self._send(b"", 304, headers={"ETag": etag})
             return self._send(body.encode(), ctype="application/rss+xml", headers={"ETag": etag})
+        if path == "/":
+            return self._send(b"<html><body><h1>Home</h1></body></html>")
         if path.startswith("/a/"):
             n = int(path[3:])
+            if n in web.gone:
+                return self._send(b"not found", 404)
+            if n in web.to_home:
+                self.send_response(301)
+                self.send_header("Location", f"{base}/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
             if web.delay:
                 time.sleep(web.delay)
             text = web.texts.get(n) or article_html(n)
@@ -158,6 +168,9 @@ class FaultWeb:
         self.huge_paras = huge_paras
         self.hits: dict[str, int] = {}
         self.texts: dict[int, str] = {}
+        #: good articles later taken down: answered 404, or redirected to the home page
+        self.gone: set[int] = set()
+        self.to_home: set[int] = set()
         self.feed_version = 1
         self.lock = threading.Lock()
         self.bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)

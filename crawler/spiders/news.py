@@ -73,6 +73,8 @@ class NewsSpider(scrapy.Spider):
         self.validators_seen: dict[str, tuple[str, str | None, str | None]] = {}
         self._page_all_known = False
         self.stop_paging_known = True
+        self.revisit_days = 0.0
+        self.revisit_max = 100
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -90,8 +92,11 @@ class NewsSpider(scrapy.Spider):
         # The crawl's own database, the default file included: the store writes there.
         spider.ledger = Ledger(settings.get("CIVMON_DB") or None)
         spider.skip_known = settings.getbool("CIVMON_SKIP_KNOWN", True)
+        spider.revisit_days = settings.getfloat("CIVMON_REVISIT_DAYS", 2)
+        spider.revisit_max = settings.getint("CIVMON_REVISIT_MAX", 100)
         spider.stop_paging_known = settings.getbool("CIVMON_STOP_PAGING_KNOWN", True)
         spider.max_html_bytes = settings.getint("CIVMON_MAX_HTML_BYTES", 5 * 1024 * 1024)
+        _warm_up()
         allowed: set[str] = set()
         for s in selected:
             allowed.update(s.domains())
@@ -150,6 +155,8 @@ class NewsSpider(scrapy.Spider):
             for url in source.listings:
                 yield self._discovery_request(url, source, self.parse_listing, role="listing",
                                               page=1)
+        for request in self._revisits():
+            yield request
         # dead links whose pause has ended, even if no feed lists them any more
         for failure in (self.ledger.due(list(self.sources), self.now())
                         if self.ledger else ()):
@@ -162,6 +169,8 @@ class NewsSpider(scrapy.Spider):
 
     def _discovery_failed(self, source: Source, response: Response, problem: str) -> None:
         self.count(source.id, "discovery_failed")
+        self.failures.append((source.id, response.meta["role"], response.url, response.status,
+                              problem))
         self.logger.error("%s: %s %s: %s", source.id, response.meta["role"], response.url,
                           problem)
 
@@ -269,6 +278,69 @@ class NewsSpider(scrapy.Spider):
                                 discovered_via=via, discovery_date=link.date,
                                 discovery_title=link.title)
 
+    def _decode(self, response: TextResponse, source: Source) -> tuple[str, str]:
+        """The page's text and encoding: the registry's, the declared one, or the bytes'."""
+        if source.encoding:
+            return response.body.decode(source.encoding, errors="replace"), source.encoding
+        html, encoding = response.text, response.encoding
+        if html.count("\ufffd") > 16:
+            # The declared charset is wrong (a cp1251 page sent as UTF-8): let the
+            # page's bytes decide (BOM, <meta charset>, detection) instead.
+            from w3lib.encoding import html_to_unicode
+
+            encoding, html = html_to_unicode(None, response.body)
+            self.count(source.id, "charset_fixed")
+        return html, encoding
+
+    # -- revisits (crawler.revisit) ---------------------------------------------------
+    def _revisits(self) -> list[scrapy.Request]:
+        if self.ledger is None or self.revisit_days <= 0:
+            return []
+        from crawler.revisit import recent_articles
+
+        out = []
+        for article_id, sid, url, digest in recent_articles(
+                self.ledger.engine, list(self.sources), self.now(), self.revisit_days,
+                self.revisit_max):
+            self._queued.add(canonical_url(url))
+            request = self._request(url, self.sources[sid], self.parse_revisit, role="revisit",
+                                    article_id=article_id, stored_hash=digest,
+                                    handle_httpstatus_list=[404, 410])
+            out.append(request.replace(priority=-10))  # new articles first
+        return out
+
+    def parse_revisit(self, response: Response):
+        from crawler.revisit import record_takedown, record_text, takedown_reason
+        from pipelines.dedup import content_hash
+        from pipelines.extract import extract_article
+
+        source = self.sources[response.meta["source_id"]]
+        article_id = response.meta["article_id"]
+        run_id = self.crawler.stats.get_value("civmon/run_id")
+        self.count(source.id, "revisited")
+        original = (response.meta.get("redirect_urls") or [response.url])[0]
+        reason = takedown_reason(response.status, original, response.url,
+                                 bool(response.meta.get("redirect_urls")))
+        if reason is not None:
+            if record_takedown(self.ledger.engine, article_id, status=response.status,
+                               final_url=response.url if reason == "to_home" else None,
+                               reason=reason, now=self.now(), run_id=run_id):
+                self.count(source.id, "taken_down")
+                self.logger.info("%s: %s is gone (%s)", source.id, original, reason)
+            return
+        if not isinstance(response, TextResponse) or len(response.body) > self.max_html_bytes:
+            return
+        html, _ = self._decode(response, source)
+        article = extract_article(html, url=response.url, source=source)
+        if not article.text:
+            self.count(source.id, "revisit_empty")
+            return
+        outcome = record_text(self.ledger.engine, article_id, title=article.title,
+                              text=article.text, content_hash=content_hash(article.text),
+                              now=self.now(), run_id=run_id)
+        if outcome != "same":
+            self.count(source.id, outcome)
+
     # -- articles -----------------------------------------------------------------
     def parse_article(self, response: Response):
         source = self.sources[response.meta["source_id"]]
@@ -287,18 +359,7 @@ class NewsSpider(scrapy.Spider):
             return
         self.count(source.id, "fetched")
         self.fetched_ok.add(canonical_url(response.url))
-        if source.encoding:
-            html = response.body.decode(source.encoding, errors="replace")
-            encoding = source.encoding
-        else:
-            html, encoding = response.text, response.encoding
-            if html.count("\ufffd") > 16:
-                # The declared charset is wrong (a cp1251 page sent as UTF-8): let the
-                # page's bytes decide (BOM, <meta charset>, detection) instead.
-                from w3lib.encoding import html_to_unicode
-
-                encoding, html = html_to_unicode(None, response.body)
-                self.count(source.id, "charset_fixed")
+        html, encoding = self._decode(response, source)
         yield ArticleItem(
             source_id=source.id, source=source, url=response.url, html=html,
             fetched_at=self.now(), discovered_via=response.meta.get("discovered_via", ""),
@@ -323,8 +384,9 @@ class NewsSpider(scrapy.Spider):
                 counted: str | None = None, via: str | None = None) -> None:
         """Count and log one failed request, and keep its cause for the ledger."""
         if counted is None:
-            self.count(source_id, "discovery_failed" if role not in ("article", "revisit")
-                       else "failed")
+            # a failed revisit says nothing about the site's new articles
+            self.count(source_id, {"article": "failed", "revisit": "revisit_failed"}.get(
+                role, "discovery_failed"))
             if via == "retry":
                 self.count(source_id, "retry_failed")
         self.failures.append((source_id, role, url, status, error))
@@ -353,3 +415,17 @@ class NewsSpider(scrapy.Spider):
         else:
             self.failure(source_id, role, request.url, None,
                          f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], via=via)
+
+
+def _warm_up() -> None:
+    """Load extraction's models before the first request, not while downloads wait.
+
+    The first extract_article call loads trafilatura's and the language
+    identifier's data (1-2 s, more on a busy machine); done in the first item's
+    pipeline it stalls the reactor with requests in flight, which then time out.
+    """
+    from pipelines.extract import extract_article
+
+    sentence = "Общественный совет обсудил гранты неправительственным организациям. "
+    extract_article(f"<html><body><article><p>{sentence * 12}</p></article></body></html>",
+                    url="http://localhost/warm-up")
