@@ -316,36 +316,20 @@ class DatesPipeline:
     @staticmethod
     def candidates(item: Any) -> list[DateCandidate]:
         """Extraction's candidates, then the discovery date, then the URL date."""
-        found = list(item.date_candidates or ())
-        if item.discovery_date:
-            origin = item.discovered_via if item.discovered_via in DATE_ORIGINS else "listing"
-            found.append(DateCandidate(item.discovery_date, origin))
-        from_url = url_date(item.url)
-        if from_url is not None:
-            found.append(from_url)
-        return found
+        from pipelines.chain import date_candidates
+
+        return date_candidates(item)
 
     def process_item(self, item: Any) -> Any:
-        source = item.source
-        timezone = source.timezone if source is not None else "UTC"
-        languages = tuple(source.languages) if source is not None else ("ru",)
-        established = source.established if source is not None else None
-        now = item.fetched_at
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)  # the spider stores UTC; never the machine's zone
-        choice = choose_date(self.candidates(item), timezone=timezone, now=now,
-                             languages=languages, established=established,
-                             max_skew=self.max_skew)
+        from pipelines.chain import dates_stage
+
+        choice = dates_stage(item, max_skew=self.max_skew)
         for _cand, reason in choice.rejected:
             self._inc(f"civmon/dates/rejected/{reason}")
         if choice.parsed is None or choice.candidate is None:
             self._inc("civmon/dates/undated")
             self._inc(f"civmon/source/{item.source_id}/undated")
             return item
-        item.published_at = format_published_at(choice.parsed)
-        item.published_raw = choice.candidate.raw
-        item.date_precision = choice.parsed.precision
-        item.date_source = choice.candidate.origin
         self._inc("civmon/dates/parsed")
         self._inc(f"civmon/dates/origin/{choice.candidate.origin}")
         return item
