@@ -15,10 +15,29 @@ from crawler.registry import Source
 from pipelines.chain import process_page
 
 
+def utf8_text(body: bytes) -> str | None:
+    """``body`` as UTF-8 when it is valid UTF-8 holding non-ASCII text, else None."""
+    if body.isascii():
+        return None
+    try:
+        return body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_page(body: bytes, encoding: str | None = None) -> str:
-    """Decode a saved page; LookupError for an unknown ``encoding``."""
+    """Decode a saved page; LookupError for an unknown ``encoding``.
+
+    Bytes that are valid UTF-8 and not plain ASCII are UTF-8, whatever the page
+    declares: a CMS moved to UTF-8 often keeps its old ``<meta charset=gb2312>`` /
+    ``windows-1251``, and text in a legacy 8-bit or CJK charset is almost never
+    valid UTF-8 by accident.
+    """
     if encoding:
         return body.decode(encoding, errors="replace")
+    text = utf8_text(body)
+    if text is not None:
+        return text
     from w3lib.encoding import html_to_unicode
 
     _enc, text = html_to_unicode(None, body)

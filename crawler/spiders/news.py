@@ -187,7 +187,12 @@ class NewsSpider(scrapy.Spider):
             html = response.body.decode(source.encoding, errors="replace")
             encoding = source.encoding
         else:
-            html, encoding = response.text, response.encoding
+            from crawler.pages import utf8_text
+
+            # valid UTF-8 wins over a stale declared charset (as `civmon extract`)
+            html, encoding = utf8_text(response.body), "utf-8"
+            if html is None:
+                html, encoding = response.text, response.encoding
         yield ArticleItem(
             source_id=source.id, source=source, url=response.url, html=html,
             fetched_at=self.now(), discovered_via=response.meta.get("discovered_via", ""),
