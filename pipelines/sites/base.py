@@ -57,6 +57,10 @@ RECALL_OPTIONS: dict[str, object] = {
 }
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+#: libxml2 can lose most of a page after a DOCTYPE (lxml bug 1955915, the repair
+#: trafilatura's own loader makes); the tree needs no doctype.
+_DOCTYPE = re.compile(r"^\s*<!DOCTYPE[^>]*>", re.I)
+_INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _WS = re.compile(r"\s+")
 _LEAD = etree.XPath(
     ".//*[self::div or self::p or self::h2 or self::h3 or self::h4]"
@@ -98,6 +102,7 @@ def parse_html(html: str):
     if not isinstance(html, str) or not html.strip():
         return None
     html = _XML_DECL.sub("", html, count=1)   # lxml refuses str with an encoding declaration
+    html = _INVALID_XML.sub("", _DOCTYPE.sub("", html, count=1))
     try:
         tree = lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError):
@@ -234,10 +239,9 @@ class GenericExtractor:
         if page is None:
             page = evidence.PageEvidence()
         total = page.chars
-        if precise and total and page.covered(precise) >= evidence.KEEP_PRECISE * total:
+        if (precise and total >= evidence.MIN_EVIDENCE
+                and page.covered(precise) >= evidence.KEEP_PRECISE * total):
             return precise, f"trafilatura {name}: holds the page's prose"
-        if precise and not total and len(precise) >= 500:
-            return precise, f"trafilatura {name}: no prose evidence against it"
         recall = _trafilatura(tree, url, RECALL_OPTIONS)
         text, why = evidence.choose_pass(page, precise, recall)
         chosen = name if text is precise else _pass_name(RECALL_OPTIONS)

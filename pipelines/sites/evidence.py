@@ -29,8 +29,12 @@ PROSE_CHARS = 80
 #: The precise pass is kept without a second pass when it holds this share of the
 #: page's prose (its misses are then asides, not the article).
 KEEP_PRECISE = 0.8
-#: The recall pass wins when it covers this much more of the page's prose.
+#: The recall pass wins when it covers this much more of the page's prose ...
 RECALL_GAIN = 0.15
+#: ... or when what it adds is at least this much prose.
+EXTRA_PROSE = 0.5
+#: Below this much prose on the page the evidence is too thin to skip the recall pass.
+MIN_EVIDENCE = 400
 _WS = re.compile(r"\s+")
 _SENTENCE = re.compile(r"[.!?…;:»\"”)]\s|[.!?…»\"”)]$|[。！？]")
 
@@ -58,11 +62,11 @@ def _key(paragraph: str) -> str:
     return paragraph[max(0, mid - 30): mid + 30]
 
 
-def _linked_share(el) -> float:
-    total = len(el.text_content())
-    if not total:
-        return 0.0
-    return sum(len(a.text_content()) for a in el.iter("a")) / total
+#: Elements whose own inline text may be a paragraph (a <div> or <td> holding text
+#: between <br> is how old table layouts and many CMS editors print paragraphs).
+_HOLDERS = ("p", "div", "td", "li", "dd", "blockquote", "section", "article", "font")
+_INLINE = frozenset(("a", "b", "strong", "i", "em", "span", "font", "u", "sup", "sub", "q",
+                     "abbr", "cite", "mark", "small", "time", "s", "ins", "del", "code"))
 
 
 def read_evidence(tree) -> PageEvidence:
@@ -72,22 +76,19 @@ def read_evidence(tree) -> PageEvidence:
     if body is None:
         return ev
     score: dict[object, int] = {}
-    for el in body.iter("p", "td", "div"):
-        if el.tag == "p":
-            runs = [el.text_content()]
-        else:
-            # old table layouts print paragraphs as text between <br> in one cell
-            if el.find("br") is None:
+    for el in body.iter(*_HOLDERS):
+        runs = _inline_runs(el)
+        if not runs:
+            continue
+        foreign = None
+        for text, linked in runs:
+            text = _WS.sub(" ", text).strip()
+            if len(text) < PROSE_CHARS or linked > len(text) / 2 or not _SENTENCE.search(text):
                 continue
-            runs = _br_runs(el)
-        for run in runs:
-            text = _WS.sub(" ", run).strip()
-            if len(text) < PROSE_CHARS or not _SENTENCE.search(text):
-                continue
-            if el.tag == "p" and _linked_share(el) > 0.5:
-                continue
-            if meta.in_foreign(el):
-                continue
+            if foreign is None:
+                foreign = meta.in_foreign(el)
+            if foreign:
+                break
             ev.paragraphs.append(text)
             holder = el.getparent() if el.tag == "p" else el
             if holder is not None:
@@ -97,22 +98,27 @@ def read_evidence(tree) -> PageEvidence:
     return ev
 
 
-def _br_runs(el) -> list[str]:
-    """Text runs of ``el``'s own text and inline children, split at <br>."""
-    runs, buf = [], [el.text or ""]
+def _inline_runs(el) -> list[tuple[str, int]]:
+    """(text, linked characters) of each run of ``el``'s own text and inline
+    children, split at <br> and at block children."""
+    runs: list[tuple[str, int]] = []
+    buf, linked = [el.text or ""], 0
     for child in el:
-        if not isinstance(child.tag, str):
-            buf.append(child.tail or "")
-            continue
-        if child.tag == "br":
-            runs.append("".join(buf))
-            buf = [child.tail or ""]
-        elif child.tag in ("a", "b", "strong", "i", "em", "span", "font", "u"):
-            buf.append(child.text_content() + (child.tail or ""))
-        else:
-            runs.append("".join(buf))
-            buf = [child.tail or ""]
-    runs.append("".join(buf))
+        tag = child.tag if isinstance(child.tag, str) else None
+        if tag in _INLINE:
+            inner = child.text_content()
+            buf.append(inner)
+            if tag == "a":
+                linked += len(inner)
+            elif child.find(".//a") is not None:
+                linked += sum(len(a.text_content()) for a in child.iter("a"))
+        elif tag is not None and tag not in ("script", "style", "noscript"):
+            if any(b.strip() for b in buf):
+                runs.append(("".join(buf), linked))
+            buf, linked = [], 0
+        buf.append(child.tail or "")
+    if any(b.strip() for b in buf):
+        runs.append(("".join(buf), linked))
     return runs
 
 
@@ -127,18 +133,42 @@ def protected(ev: PageEvidence, title_el) -> set:
     return keep
 
 
+def prose_share(text: str) -> float:
+    """Share of ``text``'s characters in prose lines (long, with sentence punctuation)."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    total = sum(len(ln) for ln in lines)
+    prose = sum(len(ln) for ln in lines if len(ln) >= PROSE_CHARS and _SENTENCE.search(ln))
+    return prose / total if total else 0.0
+
+
+def _extra(precise: str, recall: str) -> str:
+    """Lines of the recall pass the precise pass does not hold."""
+    have = {ln.strip() for ln in precise.split("\n")}
+    return "\n".join(ln for ln in recall.split("\n") if ln.strip() not in have)
+
+
 def choose_pass(ev: PageEvidence, precise: str, recall: str) -> tuple[str, str]:
-    """(text, why) between the precise pass and the recall pass, by prose coverage."""
+    """(text, why) between the precise pass and the recall pass.
+
+    The recall pass wins when it holds clearly more of the page's prose
+    paragraphs, or when it adds at least as much again as the precise pass
+    holds and what it adds is mostly prose (not menus, lists of links or
+    captions) without losing any prose the precise pass had.
+    """
     total = ev.chars
     got_p, got_r = ev.covered(precise), ev.covered(recall)
     if not precise.strip():
         return recall, "precise pass empty"
     if not recall.strip():
         return precise, "recall pass empty"
+    share = (lambda n: f"{n * 100 // total}%") if total else (lambda n: "n/a")
     if total and got_r - got_p >= RECALL_GAIN * total:
-        return recall, (f"recall pass holds {got_r * 100 // total}% of the page's prose, "
-                        f"precise {got_p * 100 // total}%")
-    if not total and len(recall) > 2 * len(precise) and len(precise) < 500:
-        return recall, "no prose evidence; precise pass is a fragment"
-    return precise, (f"precise pass holds {got_p * 100 // max(total, 1)}% of the page's prose"
-                     if total else "no prose evidence against the precise pass")
+        return recall, (f"recall pass holds {share(got_r)} of the page's prose, "
+                        f"precise {share(got_p)}")
+    extra = _extra(precise, recall)
+    if got_r >= got_p and len(extra) >= max(len(precise), 200):
+        ratio = prose_share(extra)
+        if ratio >= EXTRA_PROSE:
+            return recall, (f"recall pass adds {len(extra)} characters, {ratio:.0%} of them "
+                            f"prose, to the precise pass's {len(precise)}")
+    return precise, f"precise pass holds {share(got_p)} of the page's prose"
