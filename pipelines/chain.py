@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from crawler.registry import Source
 
 
+#: How far ahead of UTC a wall-clock time on a page from an unknown zone may be.
+UNKNOWN_ZONE_SKEW = timedelta(hours=14)
+
+
 def extract_stage(item: ArticleItem) -> Article:
     """Fill the extraction fields from ``item.html`` (empty text when there is no article)."""
     article = extract_article(item.html, url=item.url, source=item.source,
@@ -66,6 +70,10 @@ def dates_stage(item: ArticleItem, *, max_skew: timedelta = DEFAULT_MAX_SKEW) ->
     now = item.fetched_at
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)  # the spider stores UTC; never the machine's zone
+    if source is None:
+        # A page from no known source is read in UTC, but its wall-clock times may
+        # be up to UTC+14: such a time is not "future" until it is later than that.
+        max_skew = max(max_skew, UNKNOWN_ZONE_SKEW)
     choice = choose_date(
         date_candidates(item),
         timezone=source.timezone if source is not None else "UTC",

@@ -31,7 +31,7 @@ import lxml.html
 from lxml import etree
 
 from pipelines.items import DateCandidate
-from pipelines.sites import evidence, meta
+from pipelines.sites import evidence, layout, meta
 
 if TYPE_CHECKING:
     from crawler.registry import Source
@@ -159,7 +159,13 @@ class GenericExtractor:
         out.explain["date_candidates"] = ", ".join(origins) if origins else "none"
         out.credit_lines = credit_candidates(tree)
         page = evidence.read_evidence(tree)
-        pruned = self.prune_tree(tree, keep=evidence.protected(page, title_el))
+        keep = evidence.protected(page, title_el)
+        unwrapped = layout.unwrap_layout_tables(tree, page)
+        widgets = layout.widget_blocks(tree, keep)
+        for block in widgets:
+            if block.getparent() is not None:
+                block.drop_tree()
+        pruned = self.prune_tree(tree, keep=keep)
         out.text, out.explain["text"] = self.body_text(tree, url, page)
         lead = self.lead(title_el, out.text)
         if lead is not None:
@@ -167,6 +173,10 @@ class GenericExtractor:
             out.explain["text"] += f" + lead {lead.tag}.{(lead.get('class') or '').split()[0]}"
         if pruned:
             out.explain["text"] += f"; pruned {pruned} blocks"
+        if widgets:
+            out.explain["text"] += f"; {len(widgets)} widget blocks (poll, weather, popular...)"
+        if unwrapped:
+            out.explain["text"] += f"; {unwrapped} layout tables read as blocks"
         return out
 
     def lead(self, title_el, text: str):
