@@ -19,7 +19,8 @@ keys; no source, so the generic path) and by the plain library:
   ``extract(html)`` prints, since ``include_comments`` defaults to True).
 * **fundus set** (``<country>/<Publisher>.json`` + ``*.html.gz``): title exact
   (whitespace collapsed); body: the expected summary, sub-headlines and
-  paragraphs, and the extracted text, cut into sentences (whitespace collapsed);
+  paragraphs, and the extracted text, cut into sentences (whitespace collapsed, a list
+  item's "- " bullet dropped on both sides);
   a sentence is matched when the other side holds the same sentence (multiset),
   counts summed over pages -> P, R, F1; publication day exact, the day in the
   expected date's own UTC offset (a real source's registry zone plays that
@@ -72,11 +73,16 @@ def _collapse(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
+#: A list item's bullet as trafilatura prints it; fundus paragraphs hold none.
+_BULLET = re.compile(r"^[-•*]\s+")
+
+
 def sentences(text: str) -> list[str]:
-    """Sentences of a text, paragraph by paragraph, whitespace collapsed."""
+    """Sentences of a text, paragraph by paragraph, whitespace collapsed and list
+    bullets dropped (for both readers alike)."""
     out: list[str] = []
     for para in (text or "").split("\n"):
-        para = _collapse(para)
+        para = _BULLET.sub("", _collapse(para))
         if para:
             out.extend(s for s in (_collapse(p) for p in _SENTENCE_END.split(para)) if s)
     return out
@@ -259,11 +265,24 @@ class Worst:
     reason: str
 
 
+def cascade_step(note: str) -> str:
+    """Which step of the extraction cascade produced the text (from ``--explain``)."""
+    if "holds the page's prose" in note and note.startswith("trafilatura (favor_precision"):
+        return "precise pass, no second pass"
+    if note.startswith("trafilatura (default)"):
+        return "recall pass chosen"
+    if note.startswith("trafilatura (favor_precision"):
+        return "recall pass run, precise kept"
+    return "other (selector or empty page)"
+
+
 def evaluate(pages: list[Page], progress: Callable[[int], None] | None = None
-             ) -> tuple[dict[str, Side], list[tuple[Page, str, int, int]], list[Worst]]:
+             ) -> tuple[dict[str, Side], list[tuple[Page, str, int, int]], list[Worst],
+                        Counter[str]]:
     sides = {"civmon": Side(), "trafilatura": Side()}
     losses: list[tuple[Page, str, int, int]] = []
     worst: list[Worst] = []
+    passes: Counter[str] = Counter()
     readers = (("civmon", read_civmon), ("trafilatura", read_trafilatura))
     for i, page in enumerate(pages):
         got = {}
@@ -272,6 +291,7 @@ def evaluate(pages: list[Page], progress: Callable[[int], None] | None = None
             got[name] = reader(page)
             sides[name].seconds += got[name].seconds
         civ, base = got["civmon"], got["trafilatura"]
+        passes[cascade_step(civ.note)] += 1
         if len(base.text) > LOSS_CHARS and len(civ.text) < len(base.text) / 2:
             kind = "empty" if not civ.text else "under half"
             losses.append((page, kind, len(civ.text), len(base.text)))
@@ -318,7 +338,7 @@ def evaluate(pages: list[Page], progress: Callable[[int], None] | None = None
         if progress:
             progress(i)
     worst.sort(key=lambda w: -w.loss)
-    return sides, losses, worst
+    return sides, losses, worst, passes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     for page in warm:       # imports and rule compilation are not per-page costs
         read_civmon(page)
         read_trafilatura(page)
-    sides, losses, worst = evaluate(pages)
+    sides, losses, worst, passes = evaluate(pages)
     figures: dict[str, float] = {}
     n_traf = sum(p.set == "trafilatura" for p in pages)
     n_fund = len(pages) - n_traf
@@ -371,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = sides["civmon"].seconds / max(sides["trafilatura"].seconds, 1e-9)
     print(f"speed: civmon chain / trafilatura.extract(with_metadata=True) = {ratio:.2f}x "
           f"(target <= {MAX_SPEED_RATIO})")
+    print("cascade: " + ", ".join(f"{n} {step}" for step, n in passes.most_common()))
     empty = [entry for entry in losses if entry[1] == "empty"]
     print(f"losses (trafilatura > {LOSS_CHARS} chars): {len(empty)} empty, "
           f"{len(losses) - len(empty)} under half")

@@ -29,7 +29,8 @@ KINDS = ("drop_line", "strip", "cut_after")
 DROP_MAX_CHARS = 400     # longer paragraphs are article text, never a drop_line match
 CUT_MAX_CHARS = 60       # footer markers are headings
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
+# ZWNJ/ZWJ (U+200C/D) stay: Bengali, Persian and emoji sequences need them.
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=\w) +([,.;:!?])(?=\s|$)")
 _HYPHEN_END = re.compile(r"(\w+)[-\u2010\u00ac]$")
 _WORD_START = re.compile(r"^(\w+)")

@@ -217,7 +217,10 @@ class GenericExtractor:
             keep.add(body[0])
             keep.update(body[0].iterancestors())
         page = tree.find("body")
-        limit = len((page if page is not None else tree).text_content()) / 2
+        page = page if page is not None else tree
+        # half the page's *visible* text: inline scripts and styles are not the page
+        hidden = sum(len(el.text_content()) for el in page.iter("script", "style", "template"))
+        limit = (len(page.text_content()) - hidden) / 2
         count = 0
         for selector in self.prune_selectors():
             for el in meta.select(tree, selector):
