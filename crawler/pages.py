@@ -1,9 +1,9 @@
 """One saved page through the same stages as a crawl: ``civmon extract``.
 
 ``decode_page`` turns bytes into text the way the spider does (BOM, then
-``<meta charset>``, then detection); ``extract_page`` runs extraction, dates,
-relevance and the dedup keys on it and returns the JSON-ready record.
-No Scrapy.
+``<meta charset>``, then detection); ``extract_page`` runs the crawl's own chain
+(``pipelines.chain.process_page``: extraction, dates, relevance, dedup keys) on
+it and returns the JSON-ready record.  No Scrapy.
 """
 
 from __future__ import annotations
@@ -12,16 +12,32 @@ from datetime import datetime
 from typing import Any
 
 from crawler.registry import Source
-from pipelines.dates import choose_date, format_published_at, url_date
-from pipelines.dedup import canonical_url, content_hash
-from pipelines.extract import extract_article
-from pipelines.relevance import classify
+from pipelines.chain import process_page
+
+
+def utf8_text(body: bytes) -> str | None:
+    """``body`` as UTF-8 when it is valid UTF-8 holding non-ASCII text, else None."""
+    if body.isascii():
+        return None
+    try:
+        return body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None
 
 
 def decode_page(body: bytes, encoding: str | None = None) -> str:
-    """Decode a saved page; LookupError for an unknown ``encoding``."""
+    """Decode a saved page; LookupError for an unknown ``encoding``.
+
+    Bytes that are valid UTF-8 and not plain ASCII are UTF-8, whatever the page
+    declares: a CMS moved to UTF-8 often keeps its old ``<meta charset=gb2312>`` /
+    ``windows-1251``, and text in a legacy 8-bit or CJK charset is almost never
+    valid UTF-8 by accident.
+    """
     if encoding:
         return body.decode(encoding, errors="replace")
+    text = utf8_text(body)
+    if text is not None:
+        return text
     from w3lib.encoding import html_to_unicode
 
     _enc, text = html_to_unicode(None, body)
@@ -30,37 +46,30 @@ def decode_page(body: bytes, encoding: str | None = None) -> str:
 
 def extract_page(html: str, *, url: str, source: Source | None, now: datetime,
                  explain: bool = False) -> dict[str, Any]:
-    article = extract_article(html, url=url, source=source)
-    candidates = list(article.date_candidates)
-    from_url = url_date(url)
-    if from_url is not None:
-        candidates.append(from_url)
-    choice = choose_date(
-        candidates,
-        timezone=source.timezone if source else "UTC",
-        now=now,
-        languages=source.languages if source else ("ru",),
-        established=source.established if source else None,
-    )
-    record = article.to_dict()
+    """The JSON record ``civmon extract`` prints: the crawl's chain on one page."""
+    result = process_page(html, url=url, source=source, now=now)
+    item, choice, relevance = result.item, result.dates, result.relevance
+    record = result.article.to_dict()
     explanation = record.pop("explain", {})
     record.update(
         url=url,
-        canonical_url=canonical_url(article.canonical_url or url),
+        canonical_url=item.canonical_url,
         source_id=source.id if source else None,
-        published_at=format_published_at(choice.parsed) if choice.parsed else None,
-        published_raw=choice.candidate.raw if choice.candidate else None,
-        date_precision=choice.parsed.precision if choice.parsed else None,
-        date_source=choice.candidate.origin if choice.candidate else None,
-        content_hash=content_hash(article.text),
+        published_at=item.published_at,
+        published_raw=item.published_raw,
+        date_precision=item.date_precision,
+        date_source=item.date_source,
+        content_hash=item.content_hash,
+        relevant=item.relevant,
+        topics=list(item.topics),
     )
-    relevance = classify(article.title, article.text)
-    record.update(relevant=relevance.relevant, topics=list(relevance.topics))
     if explain:
         explanation = dict(explanation)
         explanation["published_at"] = (
-            f"{choice.candidate.origin} {choice.candidate.raw!r}" if choice.candidate
-            else "no usable date candidate"
+            f"{choice.candidate.origin} {choice.candidate.raw!r}"
+            + (f" ({choice.parsed.method})" if choice.parsed and choice.parsed.method != "rules"
+               else "")
+            if choice.candidate else "no usable date candidate"
         )
         if choice.rejected:
             explanation["dates_rejected"] = "; ".join(

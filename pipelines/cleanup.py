@@ -29,12 +29,13 @@ KINDS = ("drop_line", "strip", "cut_after")
 DROP_MAX_CHARS = 400     # longer paragraphs are article text, never a drop_line match
 CUT_MAX_CHARS = 60       # footer markers are headings
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
+# ZWNJ/ZWJ (U+200C/D) stay: Bengali, Persian and emoji sequences need them.
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=\w) +([,.;:!?])(?=\s|$)")
 _HYPHEN_END = re.compile(r"(\w+)[-\u2010\u00ac]$")
 _WORD_START = re.compile(r"^(\w+)")
 _WORDS = re.compile(r"\w+(?:-\w+)*")
-_SENTENCE_END = ".!?…:;»\"”)"
+_SENTENCE_END = ".!?…:;»\"”)。！？"
 _META_LINE = re.compile(
     r"^(дата|опубликовано|обновлено|published|updated|tarix|күні|жарияланған күні|публикация"
     r"|автор|категория|рубрика|раздел)\s*:", re.I)
@@ -136,6 +137,17 @@ def normalise_spaces(text: str) -> list[str]:
             for line in text.split("\n")]
 
 
+#: Scripts written without spaces between words (CJK, kana, Thai, Lao, Khmer, Myanmar).
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
+                       r"\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; in scripts without spaces every two characters count as one
+    (a Japanese paragraph is not a one-word label)."""
+    return len(text.split()) + len(_UNSPACED.findall(text)) // 2
+
+
 def _norm(s: str) -> str:
     return " ".join(_WORDS.findall(s.casefold()))
 
@@ -193,7 +205,7 @@ def _apply_rules(paras: list[str], languages: frozenset[str] | None,
         if cut and seen_text:
             result.removed.extend((cut, p) for p in paras[i:])
             break
-        if len(para.split()) >= 8:
+        if word_count(para) >= 8:
             seen_text = True
         kept.append(para)
     return kept
@@ -205,7 +217,7 @@ def _clear_header(paras: list[str], title: str | None, result: CleanupResult) ->
     out: list[str] = []
     in_header = True
     for para in paras:
-        if in_header and len(para.split()) >= 12:
+        if in_header and word_count(para) >= 12:
             in_header = False
         if not in_header:
             out.append(para)
@@ -220,7 +232,7 @@ def _clear_header(paras: list[str], title: str | None, result: CleanupResult) ->
             reason = "date line"
         elif _META_LINE.match(para):
             reason = "meta line"
-        elif len(para.split()) <= 2 and para[-1] not in _SENTENCE_END:
+        elif word_count(para) <= 2 and para[-1] not in _SENTENCE_END:
             reason = "label"
         if reason:
             result.removed.append((reason, para))

@@ -110,4 +110,9 @@ ZONE_ABBREVIATIONS: dict[str, int] = {
     "utc": 0, "gmt": 0, "ut": 0, "z": 0, "msk": 180, "мск": 180,
     "est": -300, "edt": -240, "cst": -360, "cdt": -300,
     "mst": -420, "mdt": -360, "pst": -480, "pdt": -420,
+    # Unix `date` output in Europe and our region ("Tue Jan 28 15:28:56 CET 2020");
+    # ambiguous ones (IST, AST, BST) are left out: an unknown word never becomes an offset.
+    "cet": 60, "cest": 120, "met": 60, "mest": 120, "eet": 120, "eest": 180,
+    "wet": 0, "west": 60, "almt": 360, "azt": 240, "uzt": 300, "kgt": 360, "tjt": 300,
+    "aqtt": 300, "orat": 300, "qyzt": 360, "tmt": 300, "jst": 540, "hkt": 480,
 }

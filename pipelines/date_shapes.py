@@ -15,7 +15,11 @@ understand return ``None`` and go to dateparser.  The rules (docs/dates.md):
 * the first *run* of date tokens wins; a word that is no month, no relative
   day and no filler ends a run, so labels ("Дата:", "Опубликовано:", "date")
   and trailing text ("Категория: Общество") are ignored;
-* "N <unit> ago" forms in ru/en/kk/ky/az/uz are read by one pattern.
+* "N <unit> ago" forms in ru/en/kk/ky/az/uz are read by one pattern;
+* an unknown shape gives None, never a guess: ISO 8601 basic format is read as
+  ISO; a month and day followed by a year the run could not take (an unknown
+  zone word between them) and a bare time beside digits that fit no field are
+  None.
 """
 
 from __future__ import annotations
@@ -91,6 +95,10 @@ _AGO = re.compile(
     rf"(?P<unit>{_unit_alt})\.?\s+(?:{'|'.join(AGO_WORDS)})(?![^\W_])"
 )
 _COMPACT = re.compile(r"(\d{8}|\d{10}|\d{12,14}|\d{17})")
+#: ISO 8601 basic format ("20201123T110235Z", "20201123T11:02:35Z"), rewritten to the
+#: extended form before tokenising so that the digits are never a stray number.
+_ISO_BASIC = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])([0-3]\d)t([0-2]\d):?([0-5]\d)(?::?([0-5]\d))?")
 
 
 def fold(raw: str) -> str:
@@ -135,6 +143,8 @@ def _read(raw: str) -> Reading | None:
         return _read_ago(ago, text)
     if text.strip(" .!,") in JUST_NOW:
         return Reading("ago", precision="minute")
+    text = _ISO_BASIC.sub(lambda m: f"{m[1]}-{m[2]}-{m[3]}t{m[4]}:{m[5]}"
+                          + (f":{m[6]}" if m[6] else ""), text)
     return _read_tokens(text)
 
 
@@ -224,6 +234,7 @@ def _read_tokens(text: str) -> Reading | None:
     result: Reading | None = None  # the first strong reading
     weak: Reading | None = None  # the first time-only or relative-day reading
     other_words = 0
+    stray_numbers = 0  # numbers that fit no date field: the string has a shape we do not know
     for tok in _TOKEN.finditer(text):
         kind = tok.lastgroup
         if kind == "word" and tok["word"] in ZONE_ABBREVIATIONS and (prev_timed or run.hour):
@@ -237,6 +248,9 @@ def _read_tokens(text: str) -> Reading | None:
             continue
         prev_timed = False
         if result is not None:
+            if result.kind == "noyear" and kind == "num" and len(tok["num"]) == 4 and (
+                    1900 <= int(tok["num"]) <= 2100):
+                return None  # a year we could not attach: resolving "noyear" would guess
             continue  # the date is complete; keep scanning only for an offset
         if kind == "word" and tok["word"] in RELATIVE_MARKERS:
             return None  # "неделю назад", "last week": leave it to dateparser
@@ -253,6 +267,7 @@ def _read_tokens(text: str) -> Reading | None:
             if _add(run, tok, kind) is False:
                 run = _Run()
                 other_words += kind == "word"
+                stray_numbers += kind == "num"
             continue
         prev_timed = kind == "time" or (kind == "iso" and tok["ih"] is not None)
         if kind == "iso" and tok["ioff"]:
@@ -266,8 +281,8 @@ def _read_tokens(text: str) -> Reading | None:
             result = found
         else:
             weak = weak or found
-            if weak is None or other_words > MAX_PROSE_WORDS:
-                return None
+            if weak is None or other_words > MAX_PROSE_WORDS or stray_numbers:
+                return None  # prose, or a time beside digits we cannot read: never a guess
             result = weak
     if offset is not None:
         result = replace(result, offset=offset)

@@ -40,6 +40,9 @@ CLOCK_TOLERANCE = timedelta(minutes=15)
 #: Dates before this day are rejected when a source has no ``established`` date.
 EARLIEST = date(1990, 1, 1)
 DEFAULT_MAX_SKEW = timedelta(minutes=15)
+#: A "today, HH:MM" later than the fetch time, fetched this soon after local midnight,
+#: is from a page rendered before midnight (nightly crawls run at 00:40): previous day.
+RENDERED_BEFORE_MIDNIGHT = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,17 @@ class ParsedDate:
     ``value`` is an aware UTC datetime.  For ``precision == "day"`` it is midnight
     UTC *of the source's local calendar day*: ``value.date()`` is the day the
     source printed, not that day's midnight converted to UTC.  ``method`` says
-    which reader produced it: ``"rules"`` or ``"dateparser"``.
+    which reader produced it: ``"rules"``, ``"dateparser"``, or
+    ``"rules, previous local day"`` for "Сегодня, 09:30" read just after local
+    midnight (the page was rendered before midnight).
     """
 
     value: datetime
     precision: str
     method: str = "rules"
+    day_from_fetch: bool = False
+    """True when the string gave no day at all (a bare time): the day is the fetch
+    day's, so any candidate that states its day outranks it."""
 
     def local_day(self, zone: tzinfo) -> date:
         """The calendar day in ``zone`` (the source's zone)."""
@@ -123,10 +131,18 @@ def _resolve(r: Reading, tz: tzinfo, now: datetime) -> ParsedDate | None:
             if r.precision == "minute":
                 value = value.replace(second=0)
             return ParsedDate(value, r.precision)
+        method = "rules"
         if r.kind == "date":
             day = date(r.year, r.month, r.day)
         elif r.kind == "relday":
             day = now_local.date() - timedelta(days=r.days_back)
+            since_midnight = now_local - now_local.replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)
+            if (r.days_back == 0 and r.hour is not None and since_midnight
+                    < RENDERED_BEFORE_MIDNIGHT and _at(day, r, here) > now_local
+                    + CLOCK_TOLERANCE):
+                day -= timedelta(days=1)
+                method = "rules, previous local day"
         elif r.kind == "time":
             day = now_local.date()
             if _at(day, r, here) > now_local + CLOCK_TOLERANCE:
@@ -136,8 +152,9 @@ def _resolve(r: Reading, tz: tzinfo, now: datetime) -> ParsedDate | None:
             if day is None:
                 return None
         if r.hour is None:
-            return _day(day)
-        return ParsedDate(_at(day, r, here).astimezone(UTC), r.precision)
+            return ParsedDate(_day(day).value, "day", method)
+        return ParsedDate(_at(day, r, here).astimezone(UTC), r.precision, method,
+                          day_from_fetch=r.kind == "time")
     except (ValueError, OverflowError):
         return None  # 31 ноября, hour 25 and the like
 
@@ -251,7 +268,8 @@ def choose_date(candidates: Sequence[DateCandidate], *, timezone: str, now: date
     ``before_established`` (before the source's ``established`` day, or 1990-01-01).
 
     Choice: the *anchor* is the accepted candidate of the most reliable origin
-    (DATE_ORIGINS order; the earlier listed on a tie: extraction lists what is
+    among those that state their day (a bare time comes last whatever its origin;
+    DATE_ORIGINS order; the earlier listed on a tie: extraction lists what is
     nearest the headline first).  When the anchor knows only the day, the most
     reliable candidate with a time *on the same local day* from another origin
     in REFINING_ORIGINS wins instead.  Visible text and sitemaps never refine:
@@ -278,7 +296,8 @@ def choose_date(candidates: Sequence[DateCandidate], *, timezone: str, now: date
             accepted.append((cand, parsed, day))
     if not accepted:
         return choice
-    anchor = min(accepted, key=lambda a: origin_rank(a[0].origin))
+    # A bare time ("15:30" in a <time>) knows no day: any candidate that states one wins.
+    anchor = min(accepted, key=lambda a: (a[1].day_from_fetch, origin_rank(a[0].origin)))
     winner = anchor
     if anchor[1].precision == "day":
         timed = [a for a in accepted if a[2] == anchor[2] and a[1].precision != "day"
@@ -316,36 +335,20 @@ class DatesPipeline:
     @staticmethod
     def candidates(item: Any) -> list[DateCandidate]:
         """Extraction's candidates, then the discovery date, then the URL date."""
-        found = list(item.date_candidates or ())
-        if item.discovery_date:
-            origin = item.discovered_via if item.discovered_via in DATE_ORIGINS else "listing"
-            found.append(DateCandidate(item.discovery_date, origin))
-        from_url = url_date(item.url)
-        if from_url is not None:
-            found.append(from_url)
-        return found
+        from pipelines.chain import date_candidates
+
+        return date_candidates(item)
 
     def process_item(self, item: Any) -> Any:
-        source = item.source
-        timezone = source.timezone if source is not None else "UTC"
-        languages = tuple(source.languages) if source is not None else ("ru",)
-        established = source.established if source is not None else None
-        now = item.fetched_at
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)  # the spider stores UTC; never the machine's zone
-        choice = choose_date(self.candidates(item), timezone=timezone, now=now,
-                             languages=languages, established=established,
-                             max_skew=self.max_skew)
+        from pipelines.chain import dates_stage
+
+        choice = dates_stage(item, max_skew=self.max_skew)
         for _cand, reason in choice.rejected:
             self._inc(f"civmon/dates/rejected/{reason}")
         if choice.parsed is None or choice.candidate is None:
             self._inc("civmon/dates/undated")
             self._inc(f"civmon/source/{item.source_id}/undated")
             return item
-        item.published_at = format_published_at(choice.parsed)
-        item.published_raw = choice.candidate.raw
-        item.date_precision = choice.parsed.precision
-        item.date_source = choice.candidate.origin
         self._inc("civmon/dates/parsed")
         self._inc(f"civmon/dates/origin/{choice.candidate.origin}")
         return item

@@ -207,14 +207,9 @@ class DedupPipeline:
     def process_item(self, item: ArticleItem) -> ArticleItem:
         from scrapy.exceptions import DropItem
 
-        # The page's own canonical link wins when it stays on the same site:
-        # it folds /amp/, print and tracking variants the spider followed.
-        url = item.url
-        page = item.page_canonical_url
-        if page and urlsplit(page).hostname == urlsplit(url).hostname:
-            url = page
-        item.canonical_url = canonical_url(url)
-        item.content_hash = content_hash(item.text)
+        from pipelines.chain import keys_stage  # the one call of the key functions
+
+        keys_stage(item)
         if item.canonical_url in self._seen_urls:
             self.stats.inc_value("civmon/dedup/same_url_in_run")
             raise DropItem(f"already processed in this run: {item.canonical_url}",

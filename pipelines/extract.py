@@ -192,22 +192,13 @@ class ExtractPipeline:
             self.stats.inc_value(f"civmon/{key}")
 
     def process_item(self, item):
-        article = extract_article(item.html, url=item.url, source=item.source,
-                                  fetched_at=item.fetched_at)
+        from pipelines.chain import extract_stage
+
+        article = extract_stage(item)
         if not article.text:
             self._inc("extract/empty")
             self._inc(f"source/{item.source_id}/extract_empty")
             raise DropItem(f"no article text: {item.url}")
-        item.title = article.title
-        item.text = article.text
-        item.author = article.author
-        item.language = article.language
-        item.page_canonical_url = article.canonical_url
-        item.date_candidates = article.date_candidates
-        item.attributed_to = article.attributed_to
-        item.state_supplied = article.state_supplied
-        item.supplier = article.supplier
-        item.extraction = article.explain
         self._inc("extract/ok")
         self._inc(f"source/{item.source_id}/extracted")
         if article.state_supplied:

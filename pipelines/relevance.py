@@ -77,9 +77,9 @@ class RelevancePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        r = classify(item.title, item.text)
-        item.relevant = r.relevant
-        item.topics = list(r.topics)
+        from pipelines.chain import relevance_stage  # the one call of classify
+
+        r = relevance_stage(item)
         self.stats.inc_value("civmon/relevance/relevant" if r.relevant
                              else "civmon/relevance/other")
         return item

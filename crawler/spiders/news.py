@@ -282,6 +282,11 @@ class NewsSpider(scrapy.Spider):
         """The page's text and encoding: the registry's, the declared one, or the bytes'."""
         if source.encoding:
             return response.body.decode(source.encoding, errors="replace"), source.encoding
+        from crawler.pages import utf8_text
+
+        utf8 = utf8_text(response.body)
+        if utf8 is not None:  # valid UTF-8 wins over a stale declared charset
+            return utf8, "utf-8"
         html, encoding = response.text, response.encoding
         if html.count("\ufffd") > 16:
             # The declared charset is wrong (a cp1251 page sent as UTF-8): let the

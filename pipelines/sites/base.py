@@ -31,7 +31,7 @@ import lxml.html
 from lxml import etree
 
 from pipelines.items import DateCandidate
-from pipelines.sites import meta
+from pipelines.sites import evidence, layout, meta
 
 if TYPE_CHECKING:
     from crawler.registry import Source
@@ -47,8 +47,20 @@ TRAFILATURA_OPTIONS: dict[str, object] = {
     "fast": True,
     "deduplicate": False,
 }
+#: The cascade's second pass, run only when the precise pass holds too little of
+#: the page's prose (``pipelines.sites.evidence``): trafilatura's default focus
+#: with its jusText/readability comparison, comments still off.
+RECALL_OPTIONS: dict[str, object] = {
+    **TRAFILATURA_OPTIONS,
+    "favor_precision": False,
+    "fast": False,
+}
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+#: libxml2 can lose most of a page after a DOCTYPE (lxml bug 1955915, the repair
+#: trafilatura's own loader makes); the tree needs no doctype.
+_DOCTYPE = re.compile(r"^\s*<!DOCTYPE[^>]*>", re.I)
+_INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _WS = re.compile(r"\s+")
 _LEAD = etree.XPath(
     ".//*[self::div or self::p or self::h2 or self::h3 or self::h4]"
@@ -90,6 +102,7 @@ def parse_html(html: str):
     if not isinstance(html, str) or not html.strip():
         return None
     html = _XML_DECL.sub("", html, count=1)   # lxml refuses str with an encoding declaration
+    html = _INVALID_XML.sub("", _DOCTYPE.sub("", html, count=1))
     try:
         tree = lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError):
@@ -145,14 +158,25 @@ class GenericExtractor:
         origins = sorted({c.origin for c in out.date_candidates})
         out.explain["date_candidates"] = ", ".join(origins) if origins else "none"
         out.credit_lines = credit_candidates(tree)
-        pruned = self.prune_tree(tree)
-        out.text, out.explain["text"] = self.body_text(tree, url)
+        page = evidence.read_evidence(tree)
+        keep = evidence.protected(page, title_el)
+        unwrapped = layout.unwrap_layout_tables(tree, page)
+        widgets = layout.widget_blocks(tree, keep)
+        for block in widgets:
+            if block.getparent() is not None:
+                block.drop_tree()
+        pruned = self.prune_tree(tree, keep=keep)
+        out.text, out.explain["text"] = self.body_text(tree, url, page)
         lead = self.lead(title_el, out.text)
         if lead is not None:
             out.text = f"{meta.text_of(lead)}\n{out.text}"
             out.explain["text"] += f" + lead {lead.tag}.{(lead.get('class') or '').split()[0]}"
         if pruned:
             out.explain["text"] += f"; pruned {pruned} blocks"
+        if widgets:
+            out.explain["text"] += f"; {len(widgets)} widget blocks (poll, weather, popular...)"
+        if unwrapped:
+            out.explain["text"] += f"; {unwrapped} layout tables read as blocks"
         return out
 
     def lead(self, title_el, text: str):
@@ -179,26 +203,37 @@ class GenericExtractor:
         own = self.source.prune if self.source is not None else ()
         return (*own, *self.prune, *_prune_lists()["page"])
 
-    def prune_tree(self, tree) -> int:
-        """Drop the prune selectors' blocks in place (their tail text stays)."""
+    def prune_tree(self, tree, keep: set | frozenset = frozenset()) -> int:
+        """Drop the prune selectors' blocks in place (their tail text stays).
+
+        ``keep`` holds the elements that carry the article (``evidence.protected``):
+        a rule never removes one of them, nor the body selector's match or its
+        ancestors, nor a "widget" holding half the page's text.
+        """
         body_sel = self.selector_for("body")
         body = meta.select(tree, body_sel)[:1] if body_sel else []
+        keep = set(keep)
+        if body:
+            keep.add(body[0])
+            keep.update(body[0].iterancestors())
         page = tree.find("body")
-        limit = len((page if page is not None else tree).text_content()) / 2
+        page = page if page is not None else tree
+        # half the page's *visible* text: inline scripts and styles are not the page
+        hidden = sum(len(el.text_content()) for el in page.iter("script", "style", "template"))
+        limit = (len(page.text_content()) - hidden) / 2
         count = 0
         for selector in self.prune_selectors():
             for el in meta.select(tree, selector):
-                if el.getparent() is None or (body and el is body[0]):
+                if el.getparent() is None or el in keep:
                     continue
-                if any(anc is el for anc in (body[0].iterancestors() if body else ())):
-                    continue                       # never prune the article's own container
                 if len(el.text_content()) > limit:
                     continue                       # a "widget" holding half the page is not one
                 el.drop_tree()
                 count += 1
         return count
 
-    def body_text(self, tree, url: str) -> tuple[str, str]:
+    def body_text(self, tree, url: str,
+                  page: evidence.PageEvidence | None = None) -> tuple[str, str]:
         selector = self.selector_for("body")
         if selector:
             found = meta.select(tree, selector)
@@ -206,18 +241,39 @@ class GenericExtractor:
                 text = "\n".join(element_text(el) for el in found)
                 if len(text) > 40:
                     return text, f"selector {selector}"
-        return self.trafilatura_text(tree, url)
+        return self.trafilatura_text(tree, url, page)
 
-    def trafilatura_text(self, tree, url: str) -> tuple[str, str]:
-        from trafilatura import bare_extraction
+    def trafilatura_text(self, tree, url: str,
+                         page: evidence.PageEvidence | None = None) -> tuple[str, str]:
+        """The cascade: the precise pass, and the recall pass only when the precise
+        one holds too little of the page's prose; the better-covering one wins."""
+        precise = _trafilatura(tree, url, TRAFILATURA_OPTIONS)
+        name = _pass_name(TRAFILATURA_OPTIONS)
+        if page is None:
+            page = evidence.PageEvidence()
+        total = page.chars
+        if (precise and total >= evidence.MIN_EVIDENCE
+                and page.covered(precise) >= evidence.KEEP_PRECISE * total):
+            return precise, f"trafilatura {name}: holds the page's prose"
+        recall = _trafilatura(tree, url, RECALL_OPTIONS)
+        text, why = evidence.choose_pass(page, precise, recall)
+        chosen = name if text is precise else _pass_name(RECALL_OPTIONS)
+        return text, f"trafilatura {chosen}: {why}"
 
-        try:
-            doc = bare_extraction(tree, url=url, with_metadata=False, **TRAFILATURA_OPTIONS)
-        except (ValueError, TypeError, etree.LxmlError):
-            doc = None
-        text = (getattr(doc, "text", None) or "") if doc is not None else ""
-        mode = "favor_precision" if TRAFILATURA_OPTIONS.get("favor_precision") else "default"
-        return text, f"trafilatura ({mode}{', fast' if TRAFILATURA_OPTIONS.get('fast') else ''})"
+
+def _pass_name(options: dict[str, object]) -> str:
+    mode = "favor_precision" if options.get("favor_precision") else "default"
+    return f"({mode}{', fast' if options.get('fast') else ''})"
+
+
+def _trafilatura(tree, url: str, options: dict[str, object]) -> str:
+    from trafilatura import bare_extraction
+
+    try:
+        doc = bare_extraction(tree, url=url, with_metadata=False, **options)
+    except (ValueError, TypeError, etree.LxmlError):
+        doc = None
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
 
 
 def credit_candidates(tree, limit: int = 12) -> list[str]:

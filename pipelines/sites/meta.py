@@ -8,6 +8,7 @@ only (``pipelines.dates`` parses them).  Reads no settings.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -22,16 +23,25 @@ from pipelines.items import DateCandidate
 
 _WS = re.compile(r"\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||—|–|-|::|«|»|·)\s+")
-_ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenews", "analysisnewsarticle",
-                  "report", "webpage", "opinionnewsarticle", "backgroundnewsarticle"}
+#: schema.org types (compared case-folded) whose object describes the page's article;
+#: every subtype of Article ends in "article" (ReportageNewsArticle, ScholarlyArticle).
+_ARTICLE_TYPES = {"blogposting", "liveblogposting", "socialmediaposting", "report", "webpage"}
 _META_DATES = (
     "article:published_time", "og:article:published_time", "datepublished", "pubdate",
     "publishdate", "publish_date", "publication_date", "date", "dc.date.issued", "dc.date",
     "dcterms.created", "sailthru.date", "parsely-pub-date", "article.published",
 )
-#: Containers whose dates belong to other articles (cards, comments, widgets).
-_FOREIGN = re.compile(r"related|latest|popular|sidebar|widget|footer|comment|aside|nav|card|"
-                      r"lenta|feed|teaser|similar|recommend|banner|menu|last-news|most", re.I)
+#: Words of a class or id naming a container whose dates belong to other articles
+#: (cards, comments, widgets).  Compared word by word ("hfeed", "has-sidebar-left"'s
+#: "has" are not "feed" / ... ), so a blog's hfeed wrapper is not a feed.
+_FOREIGN_WORDS = frozenset((
+    "related", "latest", "popular", "sidebar", "widget", "widgets", "footer", "comment",
+    "comments", "aside", "nav", "navbar", "navigation", "card", "cards", "lenta", "feed",
+    "teaser", "teasers", "similar", "recommend", "recommended", "recommendations", "banner",
+    "menu", "most", "lastnews", "popular_news", "more"))
+_FOREIGN_PAIRS = frozenset((("last", "news"), ("other", "news"), ("news", "list"),
+                            ("read", "also")))
+_MARKER_WORDS = re.compile(r"[a-z0-9]+", re.I)
 
 
 def text_of(el) -> str:
@@ -96,9 +106,14 @@ def _article_objects(data) -> list[dict]:
                 stack.append(item["@graph"])
             types = item.get("@type")
             types = types if isinstance(types, list) else [types]
-            if any(isinstance(t, str) and t.lower() in _ARTICLE_TYPES for t in types):
+            if any(isinstance(t, str) and _is_article_type(t) for t in types):
                 found.append(item)
     return found
+
+
+def _is_article_type(name: str) -> bool:
+    key = name.rsplit("/", 1)[-1].casefold()   # "http://schema.org/NewsArticle" too
+    return key.endswith("article") or key in _ARTICLE_TYPES
 
 
 def _jsonld_value(info: PageMeta, key: str) -> str | None:
@@ -209,12 +224,28 @@ def find_canonical(tree, info: PageMeta, url: str) -> tuple[str | None, str]:
     return None, "none"
 
 
-def in_foreign(el) -> bool:
+def foreign_marker(el) -> bool:
+    """True when the element's own class or id names a widget / card / comment box."""
+    marker = f"{el.get('class', '')} {el.get('id', '')}"
+    if not marker.strip():
+        return False
+    words = [w.casefold() for w in _MARKER_WORDS.findall(marker)]
+    if any(w in _FOREIGN_WORDS for w in words):
+        return True
+    return not _FOREIGN_PAIRS.isdisjoint(itertools.pairwise(words))
+
+
+def in_foreign(el, article_scope=frozenset()) -> bool:
+    """True when ``el`` sits in a widget, card list, comment box, nav, aside or footer.
+
+    The climb stops at <body>, and at any element of ``article_scope`` (the
+    ancestors of the article's headline): a container that holds the article is
+    never "foreign", whatever its class ("hfeed", "content with-sidebar").
+    """
     for anc in el.iterancestors():
-        if anc.tag in ("nav", "aside", "footer"):
-            return True
-        marker = f"{anc.get('class', '')} {anc.get('id', '')}"
-        if marker.strip() and _FOREIGN.search(marker):
+        if anc.tag in ("body", "html") or anc in article_scope:
+            return False
+        if anc.tag in ("nav", "aside", "footer") or foreign_marker(anc):
             return True
     return False
 
@@ -236,8 +267,9 @@ def find_dates_in_page(tree, info: PageMeta, title_el, date_selector: str | None
     for el in tree.iterfind(".//*[@itemprop='datePublished']"):
         if el.tag != "meta":
             add(el.get("content") or el.get("datetime"), "meta")
+    scope = frozenset(title_el.iterancestors()) if title_el is not None else frozenset()
     for el in tree.iter("time"):
-        if in_foreign(el):
+        if in_foreign(el, scope):
             continue
         add(el.get("datetime"), "time")
         add(text_of(el), "time")
