@@ -1,4 +1,4 @@
-"""The ``civmon`` command line: crawl, demo, export, extract, sources.
+"""The ``civmon`` command line: crawl, demo, export, extract, sources, dedup.
 
 The command set and options are a contract (DESIGN.md); new options may be
 added.  A user error is one line on stderr, ``civmon: error: ...``, and exit
@@ -313,6 +313,11 @@ def sources(sources_file, as_json) -> None:
         click.echo(f"{s.id:<16} {s.country:<7} {s.kind:<10} {','.join(s.languages):<8} "
                    f"{s.timezone:<14} {disc:<14} {s.name}{flag}")
     click.echo(f"{len(registry)} sources in {registry.path}", err=True)
+
+
+from crawler import cli_dedup  # noqa: E402  (a command in its own module)
+
+cli_dedup.register(sys.modules[__name__])
 
 
 def main(argv: list[str] | None = None) -> None:

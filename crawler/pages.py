@@ -46,7 +46,7 @@ def extract_page(html: str, *, url: str, source: Source | None, now: datetime,
     explanation = record.pop("explain", {})
     record.update(
         url=url,
-        canonical_url=canonical_url(article.canonical_url or url),
+        canonical_url=canonical_url(url, declared=article.canonical_url),
         source_id=source.id if source else None,
         published_at=format_published_at(choice.parsed) if choice.parsed else None,
         published_raw=choice.candidate.raw if choice.candidate else None,

@@ -1,0 +1,168 @@
+"""What near-duplicate and story decisions look at in one article's text.
+
+``fingerprint(text, title=...)`` splits the text into paragraphs and keeps, per
+paragraph:
+
+* a hash of the normalised paragraph (``pipelines.dedup.normalize_text``), so
+  that a paragraph repeated in unrelated articles (an "about the agency" block,
+  a standard anniversary lead) can be recognised as a template;
+* its word 3-shingles as 32-bit hashes (a sorted ``numpy`` array): 3 words keep
+  a light edit from changing most shingles, unlike the 5-word shingles of
+  web-scale dedup;
+* its *marks*: the distinctive content — numbers (``#1029``, ``#1.2``), day and
+  month (``d11.08``), Roman ordinals (``#11`` for "XI"), and names (capitalised
+  words that do not start a sentence, all-capitals words) as spelling-independent
+  keys (``pipelines.translit.name_key``), so that "Костанай" and "Qostanay" agree.
+
+No settings; pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipelines.dedup import normalize_text
+from pipelines.translit import name_key
+
+SHINGLE = 3
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"^\d+$")
+_SENTENCE_END = re.compile(r"[.!?…:;»\"]\s*$")
+_ROMAN = re.compile(r"^(?=[IVXLC]{1,6}$)C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_NUMERIC = re.compile(r"\d+(?:[.,]\d+)?")
+
+#: Month names (stems) in ru/kk/az/en/uz -> month number, for day-month marks.
+_MONTHS = {
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7,
+    "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+    "қаңтар": 1, "ақпан": 2, "наурыз": 3, "сәуір": 4, "мамыр": 5, "маусым": 6,
+    "шілде": 7, "тамыз": 8, "қыркүйек": 9, "қазан": 10, "қараша": 11, "желтоқсан": 12,
+    "yanvar": 1, "fevral": 2, "mart": 3, "aprel": 4, "may": 5, "iyun": 6, "iyul": 7,
+    "avqust": 8, "sentyabr": 9, "oktyabr": 10, "noyabr": 11, "dekabr": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "avgust": 8, "sentabr": 9,
+}
+_MONTH_PREFIXES = sorted(_MONTHS, key=len, reverse=True)
+
+
+def _month(word: str) -> int | None:
+    w = word.casefold()
+    if w in ("мая", "май", "mayıs"):
+        return 5
+    for prefix in _MONTH_PREFIXES:
+        if len(prefix) >= 3 and w.startswith(prefix):
+            return _MONTHS[prefix]
+    return None
+
+
+def _roman(word: str) -> int | None:
+    if not _ROMAN.match(word):
+        return None
+    total, prev = 0, 0
+    for ch in reversed(word):
+        value = _ROMAN_VALUES[ch]
+        total = total - value if value < prev else total + value
+        prev = max(prev, value)
+    return total
+
+
+def marks(text: str) -> set[str]:
+    """The distinctive tokens of ``text``: numbers, day-month dates, names."""
+    out: set[str] = set()
+    for number in _NUMERIC.findall(text):
+        out.add("#" + number.replace(",", ".").lstrip("0") or "#0")
+    words = list(_WORD.finditer(text))
+    for i, match in enumerate(words):
+        word = match.group()
+        if word.isdigit():
+            if i + 1 < len(words) and len(word) <= 2:
+                month = _month(words[i + 1].group())
+                if month:
+                    out.add(f"d{int(word):02d}.{month:02d}")
+            continue
+        roman = _roman(word)
+        if roman:
+            out.add(f"#{roman}")
+            continue
+        if not word[0].isupper() or any(ch.isdigit() for ch in word):
+            continue
+        before = text[: match.start()]
+        starts_sentence = i == 0 or bool(_SENTENCE_END.search(before[-3:] or "."))
+        if starts_sentence and not word.isupper():
+            continue
+        for part in word.split("-"):
+            key = name_key(part)
+            if len(key) >= 2:
+                out.add(key)
+    return out
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    return np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64,
+                       count=len(words))
+
+
+def shingles(words: list[str]) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the word 3-shingles of one paragraph."""
+    if len(words) < SHINGLE:
+        return np.empty(0, dtype=np.uint32)
+    h = _word_hashes(words)
+    # A polynomial combination of the word hashes: order-sensitive, and computed
+    # in numpy rather than hashing each joined 3-gram string.
+    combined = (h[:-2] * np.uint64(1_000_003) * np.uint64(1_000_003)
+                + h[1:-1] * np.uint64(1_000_003) + h[2:]) & np.uint64(0xFFFFFFFF)
+    return np.unique(combined.astype(np.uint32))
+
+
+@dataclass
+class Paragraph:
+    digest: int
+    shingles: np.ndarray
+    marks: frozenset[str]
+
+
+@dataclass
+class Fingerprint:
+    """The comparable parts of one article."""
+
+    paragraphs: list[Paragraph]
+    title_marks: frozenset[str] = field(default_factory=frozenset)
+
+    def kept(self, templates: set[int] | frozenset[int]) -> list[Paragraph]:
+        """Paragraphs that are not known templates."""
+        return [p for p in self.paragraphs if p.digest not in templates]
+
+    def shingle_set(self, templates: set[int] | frozenset[int] = frozenset()) -> np.ndarray:
+        parts = [p.shingles for p in self.kept(templates)]
+        if not parts:
+            return np.empty(0, dtype=np.uint32)
+        return np.unique(np.concatenate(parts))
+
+    def mark_set(self, templates: set[int] | frozenset[int] = frozenset()) -> set[str]:
+        out = set(self.title_marks)
+        for p in self.kept(templates):
+            out |= p.marks
+        return out
+
+
+def fingerprint(text: str, *, title: str | None = None) -> Fingerprint:
+    paragraphs = []
+    for raw in text.split("\n\n"):
+        raw = raw.strip()
+        if not raw:
+            continue
+        norm = normalize_text(raw)
+        if not norm:
+            continue
+        paragraphs.append(Paragraph(
+            digest=zlib.crc32(norm.encode("utf-8")) | (len(norm) << 32),
+            shingles=shingles(norm.split()),
+            marks=frozenset(marks(raw)),
+        ))
+    return Fingerprint(paragraphs, frozenset(marks(title)) if title else frozenset())
