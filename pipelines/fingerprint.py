@@ -125,6 +125,9 @@ class Paragraph:
     digest: int
     shingles: np.ndarray
     marks: frozenset[str]
+    words: int = 0
+    start: str = ""
+    """The first words, normalised (to recognise "Читайте также", "Источник: ...")."""
 
 
 @dataclass
@@ -160,9 +163,12 @@ def fingerprint(text: str, *, title: str | None = None) -> Fingerprint:
         norm = normalize_text(raw)
         if not norm:
             continue
+        words = norm.split()
         paragraphs.append(Paragraph(
             digest=zlib.crc32(norm.encode("utf-8")) | (len(norm) << 32),
-            shingles=shingles(norm.split()),
+            shingles=shingles(words),
             marks=frozenset(marks(raw)),
+            words=len(words),
+            start=" ".join(words[:3]),
         ))
     return Fingerprint(paragraphs, frozenset(marks(title)) if title else frozenset())

@@ -31,7 +31,7 @@ from datetime import date, timedelta
 
 from pipelines.dedup import published_first
 from pipelines.fingerprint import Fingerprint, fingerprint
-from pipelines.near_dup import NearDupIndex, Thresholds, compare
+from pipelines.near_dup import NearDupIndex, Thresholds, compare, own_paragraphs
 from pipelines.stories import StoryEntry, StoryIndex, StoryThresholds
 
 
@@ -97,6 +97,16 @@ class Decision:
     story_evidence: str = "new"
     """'reprint', 'alternate', 'content', 'new'."""
     fp: Fingerprint | None = field(default=None, repr=False)
+
+
+def distinct_marks(a: Fingerprint, b: Fingerprint, templates: frozenset[int]
+                   ) -> tuple[frozenset[str], frozenset[str]]:
+    """The marks of each text outside the paragraphs the two share."""
+    pa, pb = a.kept(templates), b.kept(templates)
+    sa, sb = a.shingle_set(templates), b.shingle_set(templates)
+    mine = set(a.title_marks).union(*(p.marks for p in own_paragraphs(pa, sb)))
+    theirs = set(b.title_marks).union(*(p.marks for p in own_paragraphs(pb, sa)))
+    return frozenset(mine), frozenset(theirs)
 
 
 def credits(a: Stored, b: Stored) -> bool:
@@ -239,14 +249,31 @@ class Linker:
                 if story is not None:
                     decision.story_id, decision.story_evidence = story, "alternate"
                     return decision
-        marks = frozenset(fp.mark_set(templates))
-        credited = frozenset(k for k, e in self._entries.items()
-                             if e.row.duplicate_of is None and credits(article, e.row)
-                             ) if article.attributed_to else frozenset()
-        found = self.stories.match(marks, day, credited_keys=credited)
+        found = self._story(article, fp, templates, day)
         if found is not None:
-            decision.story_id, decision.story_evidence = found[0], "content"
+            decision.story_id, decision.story_evidence = found, "content"
         return decision
+
+    def _story(self, article: Stored, fp: Fingerprint, templates: frozenset[int],
+               day: int) -> int | None:
+        """The story whose distinctive content this article shares, if any.
+
+        Paragraphs the two articles share nearly word for word, without being
+        copies of each other, are a template neither was known to have (an
+        "about the agency" block): their names and numbers are left out on
+        both sides before scoring.
+        """
+        best: tuple[float, int] | None = None
+        for key in self.stories.candidates(frozenset(fp.mark_set(templates)), day):
+            entry = self._entries.get(key)
+            if entry is None:
+                continue
+            both = templates | self.near.template_set(entry.fp)
+            mine, theirs = distinct_marks(fp, entry.fp, both)
+            value = self.stories.score(mine, theirs, credited=credits(article, entry.row))
+            if value is not None and (best is None or value > best[0]):
+                best = (value, self.stories.entries[key].story_id)
+        return best[1] if best else None
 
     def remember(self, article: Stored, decision: Decision) -> None:
         """Add the stored ``article`` (its ``id``, ``duplicate_of``, ``story_id`` set)."""

@@ -113,21 +113,27 @@ class StoryIndex:
         value = sum(self._weight(m) for m in shared) / max(1e-9, min(wa, wb))
         return value if value >= (t.credited_score if credited else t.score) else None
 
-    def match(self, marks: frozenset[str], day: int, *, credited_keys: frozenset[int] = frozenset()
-              ) -> tuple[int, float] | None:
-        """``(story_id, score)`` of the best story for an article, or None."""
+    def candidates(self, marks: frozenset[str], day: int) -> list[int]:
+        """Originals in the window sharing enough uncommon marks, most shared first."""
         t = self.thresholds
         counts: Counter[int] = Counter()
         for m in marks:
             if self.df.get(m, 0) <= t.max_df:
                 counts.update(self.postings.get(m, ()))
-        best: tuple[float, int] | None = None
+        out = []
         for key, shared in counts.most_common(25):
             if shared < t.min_shared:
                 break
+            if abs(self.entries[key].day - day) <= t.window_days:
+                out.append(key)
+        return out
+
+    def match(self, marks: frozenset[str], day: int, *, credited_keys: frozenset[int] = frozenset()
+              ) -> tuple[int, float] | None:
+        """``(story_id, score)`` of the best story for an article, or None."""
+        best: tuple[float, int] | None = None
+        for key in self.candidates(marks, day):
             entry = self.entries[key]
-            if abs(entry.day - day) > t.window_days:
-                continue
             value = self.score(marks, entry.marks, credited=key in credited_keys)
             if value is not None and (best is None or value > best[0]):
                 best = (value, entry.story_id)
