@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -48,19 +49,22 @@ _MONTHS = {
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
     "avgust": 8, "sentabr": 9,
 }
-_MONTH_PREFIXES = sorted(_MONTHS, key=len, reverse=True)
+_LONGEST_MONTH = max(len(m) for m in _MONTHS)
 
 
+@lru_cache(maxsize=4096)
 def _month(word: str) -> int | None:
     w = word.casefold()
     if w in ("мая", "май", "mayıs"):
         return 5
-    for prefix in _MONTH_PREFIXES:
-        if len(prefix) >= 3 and w.startswith(prefix):
-            return _MONTHS[prefix]
+    for n in range(min(len(w), _LONGEST_MONTH), 2, -1):
+        month = _MONTHS.get(w[:n])
+        if month:
+            return month
     return None
 
 
+@lru_cache(maxsize=4096)
 def _roman(word: str) -> int | None:
     if not _ROMAN.match(word):
         return None
@@ -72,28 +76,38 @@ def _roman(word: str) -> int | None:
     return total
 
 
+_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҲЈƏÖÜÇŞĞİ"
+# Only what can be a mark: a number (with the word after it, for a month) or a
+# word starting with a capital letter; everything else is skipped by the regex
+# engine instead of a Python loop over all words.
+_CANDIDATE = re.compile(
+    rf"(?P<num>\d+(?:[.,]\d+)?)(?:\s+(?P<after>[^\W\d_]+))?"
+    rf"|(?<![^\W\d_])(?P<cap>[{_UPPER}][^\W_]*(?:[-'’][^\W_]+)*)")
+
+
 def marks(text: str) -> set[str]:
     """The distinctive tokens of ``text``: numbers, day-month dates, names."""
     out: set[str] = set()
-    for number in _NUMERIC.findall(text):
-        out.add("#" + number.replace(",", ".").lstrip("0") or "#0")
-    words = list(_WORD.finditer(text))
-    for i, match in enumerate(words):
-        word = match.group()
-        if word.isdigit():
-            if i + 1 < len(words) and len(word) <= 2:
-                month = _month(words[i + 1].group())
+    for match in _CANDIDATE.finditer(text):
+        number = match.group("num")
+        if number is not None:
+            out.add("#" + (number.replace(",", ".").lstrip("0") or "0"))
+            after = match.group("after")
+            if after and len(number) <= 2 and number.isdigit():
+                month = _month(after)
                 if month:
-                    out.add(f"d{int(word):02d}.{month:02d}")
+                    out.add(f"d{int(number):02d}.{month:02d}")
             continue
+        word = match.group("cap")
         roman = _roman(word)
         if roman:
             out.add(f"#{roman}")
             continue
-        if not word[0].isupper() or any(ch.isdigit() for ch in word):
+        if any(ch.isdigit() for ch in word):
             continue
-        before = text[: match.start()]
-        starts_sentence = i == 0 or bool(_SENTENCE_END.search(before[-3:] or "."))
+        start = match.start()
+        before = text[max(0, start - 3): start]
+        starts_sentence = start == 0 or bool(_SENTENCE_END.search(before or "."))
         if starts_sentence and not word.isupper():
             continue
         for part in word.split("-"):

@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from datasketch import LeanMinHash
+
 from pipelines.dedup import published_first
 from pipelines.fingerprint import Fingerprint, fingerprint
 from pipelines.near_dup import NearDupIndex, Thresholds, compare, own_paragraphs
@@ -97,6 +99,7 @@ class Decision:
     story_evidence: str = "new"
     """'reprint', 'alternate', 'content', 'new'."""
     fp: Fingerprint | None = field(default=None, repr=False)
+    signature: LeanMinHash | None = field(default=None, repr=False)
 
 
 def distinct_marks(a: Fingerprint, b: Fingerprint, templates: frozenset[int]
@@ -171,7 +174,8 @@ class Linker:
             for i in ids:
                 self._drop(i)
 
-    def _add(self, row: Stored, fp: Fingerprint | None = None) -> None:
+    def _add(self, row: Stored, fp: Fingerprint | None = None,
+             sig: LeanMinHash | None = None) -> None:
         assert row.id is not None
         if row.id in self._entries:
             return
@@ -180,7 +184,7 @@ class Linker:
         self._entries[row.id] = entry
         self._buckets.setdefault(entry.day, set()).add(row.id)
         templates = self.near.template_set(fp)
-        self.near.add(row.id, fp, self.near.signature(fp, templates),
+        self.near.add(row.id, fp, sig or self.near.signature(fp, templates),
                       original=row.duplicate_of is None)
         if row.duplicate_of is None:
             self.stories.add(StoryEntry(row.id, row.story_id or row.id, entry.day,
@@ -215,7 +219,8 @@ class Linker:
             decision.kind, decision.similarity = "exact_duplicate", 1.0
         else:
             best: tuple[float, int] | None = None
-            for key in self.near.candidates(self.near.signature(fp, templates)):
+            decision.signature = self.near.signature(fp, templates)
+            for key in self.near.candidates(decision.signature):
                 entry = self._entries.get(key)
                 if entry is None or abs(entry.day - day) > self.window:
                     continue
@@ -280,7 +285,7 @@ class Linker:
         assert article.id is not None
         if decision.replaces is not None:
             self._demote(decision.replaces, article.id, decision.replaced_similarity)
-        self._add(article, decision.fp)
+        self._add(article, decision.fp, decision.signature)
 
     def _demote(self, old: int, new: int, _similarity: float | None) -> None:
         """The group of ``old`` now has the older ``new`` as its original."""

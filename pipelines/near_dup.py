@@ -57,7 +57,7 @@ class Thresholds:
     """Texts with fewer shingles (after templates) are compared by exact hash only."""
     novel: int = 2
     """Specifics each side may bring in its own paragraphs before the pair is two events."""
-    lsh: float = 0.4
+    lsh: float = 0.25
     """MinHash LSH threshold for candidates (verified by ``compare`` afterwards)."""
 
 

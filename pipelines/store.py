@@ -25,7 +25,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.schema import Article, Source, to_utc_text
-from pipelines.dedup import DedupIndex
+from pipelines.dedup import DedupIndex, canonical_url
 from pipelines.items import ArticleItem
 from pipelines.linking import Linker, Stored
 
@@ -130,7 +130,7 @@ class ArticleWriter:
         self.ensure_source(item)
         src = item.source
         fetched = to_utc_text(item.fetched_at)
-        alternates = tuple(getattr(item, "alternate_urls", None) or ())
+        alternates = tuple(dict.fromkeys(canonical_url(u) for u in item.alternate_urls))
         stored = Stored(
             id=None, source_id=item.source_id, text=item.text, title=item.title,
             published_at=item.published_at, fetched_at=fetched,

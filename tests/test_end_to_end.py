@@ -128,6 +128,9 @@ def test_article_row_matches_expectation(demo_db, exp: PageExpectation) -> None:
     else:
         assert row["duplicate_of"] is None and row["similarity"] is None
     assert row["story_id"] is not None
+    if exp.same_story_as:  # an edition (hreflang) or the same event in other words
+        sid, _, path = exp.same_story_as.partition(":")
+        assert row["story_id"] == stored[page_key(sid, path)]["story_id"]
     if exp.attributed_to:
         assert row["attributed_to"] == exp.attributed_to
     assert bool(row["state_supplied"]) == exp.state_supplied
