@@ -23,6 +23,7 @@ def register(base: ModuleType) -> None:
     command = click.option("--since", callback=base._parse_day, metavar="YYYY-MM-DD",
                            help="Only articles published (undated: fetched) on or after "
                            "this day.")(command)
+    command = base.settings_option(command)
     command = base.db_option(command)
     base.cli.add_command(command)
     global _base
@@ -32,22 +33,31 @@ def register(base: ModuleType) -> None:
 _base: ModuleType | None = None
 
 
-def dedup(rebuild: bool, since, db: str | None) -> None:
+def dedup(rebuild: bool, since, set_: tuple[str, ...], db: str | None) -> None:
     """Re-link reprints to their originals and group stories (docs/database.md).
+
+    Thresholds are the CIVMON_DEDUP_*, CIVMON_NEAR_DUP_* and CIVMON_STORY_* settings
+    (-s NAME=VALUE, as for a crawl).
 
     \b
     Example:
       civmon dedup --rebuild --db data/civmon.sqlite --since 2025-11-01
+      civmon dedup --rebuild -s CIVMON_STORY_SCORE=0.4
     """
     from sqlalchemy.orm import Session
 
     from models.db import DatabaseError, database_url, has_schema, open_engine, sqlite_path
+    from pipelines.linking import linker_options
     from pipelines.relink import rebuild as run_rebuild
 
     assert _base is not None
     UserError = _base.UserError
     if not rebuild:
         raise UserError("nothing to do: pass --rebuild")
+    try:
+        options = linker_options(_base._overrides(set_))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     _base._check_db(db)
     path = sqlite_path(database_url(db))
     if path is not None and not path.exists():
@@ -71,7 +81,7 @@ def dedup(rebuild: bool, since, db: str | None) -> None:
 
     try:
         with Session(engine, expire_on_commit=False) as session:
-            report = run_rebuild(session, since=since, progress=progress)
+            report = run_rebuild(session, since=since, progress=progress, **options)
             session.commit()
     finally:
         engine.dispose()

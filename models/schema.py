@@ -141,7 +141,7 @@ class Article(Base):
         Integer, index=True, doc="same value for articles reporting the same event"
     )
     similarity: Mapped[float | None] = mapped_column(
-        Float, doc="share of the text found in the duplicate_of article (1.0 = exact copy)"
+        Float, doc="Jaccard similarity of word 3-shingles with duplicate_of (1.0 = same text)"
     )
     alternate_urls: Mapped[str | None] = mapped_column(
         Text, doc="canonical URLs of this page in other languages (hreflang), space-separated"

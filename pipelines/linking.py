@@ -20,14 +20,24 @@ the crawl decided.
 Choosing the original: an agency's own copy beats a copy that credits it
 (``attributed_to`` names the other's outlet); otherwise the copy published
 first (``pipelines.dedup.published_first``) wins; otherwise the one stored first.
+
+Settings (``linker_options(settings)``; the store pipeline and ``civmon dedup
+--rebuild -s`` read them): ``CIVMON_DEDUP_WINDOW_DAYS`` (3),
+``CIVMON_DEDUP_DAYS_HELD`` (60 day buckets at most in memory),
+``CIVMON_NEAR_DUP_CONTAINED`` (0.8), ``CIVMON_NEAR_DUP_BOTH`` (0.3),
+``CIVMON_NEAR_DUP_MIN_SHINGLES`` (12), ``CIVMON_NEAR_DUP_NOVEL`` (2),
+``CIVMON_NEAR_DUP_LSH`` (0.25), ``CIVMON_STORY_WINDOW_DAYS`` (3),
+``CIVMON_STORY_MIN_SHARED`` (4), ``CIVMON_STORY_MIN_RARE`` (2),
+``CIVMON_STORY_SCORE`` (0.3), ``CIVMON_STORY_CREDITED_SCORE`` (0.2).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
 
 from datasketch import LeanMinHash
 
@@ -305,5 +315,42 @@ class Linker:
         return compare(a.fp, b.fp, t, self.near.thresholds)
 
 
-def window_days_before(day: str, days: int) -> str:
-    return (date.fromisoformat(day) - timedelta(days=days)).isoformat()
+#: Setting -> (which part, field, type).
+SETTINGS: dict[str, tuple[str, str, type]] = {
+    "CIVMON_DEDUP_WINDOW_DAYS": ("linker", "window_days", int),
+    "CIVMON_DEDUP_DAYS_HELD": ("linker", "max_buckets", int),
+    "CIVMON_NEAR_DUP_CONTAINED": ("near", "contained", float),
+    "CIVMON_NEAR_DUP_BOTH": ("near", "both", float),
+    "CIVMON_NEAR_DUP_MIN_SHINGLES": ("near", "min_shingles", int),
+    "CIVMON_NEAR_DUP_NOVEL": ("near", "novel", int),
+    "CIVMON_NEAR_DUP_LSH": ("near", "lsh", float),
+    "CIVMON_STORY_WINDOW_DAYS": ("stories", "window_days", int),
+    "CIVMON_STORY_MIN_SHARED": ("stories", "min_shared", int),
+    "CIVMON_STORY_MIN_RARE": ("stories", "min_rare", int),
+    "CIVMON_STORY_SCORE": ("stories", "score", float),
+    "CIVMON_STORY_CREDITED_SCORE": ("stories", "credited_score", float),
+}
+
+
+def linker_options(settings: Any) -> dict[str, Any]:
+    """``Linker`` keyword arguments from settings (anything with ``.get(name)``: Scrapy
+    settings, a dict); ValueError names a bad value."""
+    near, stories, linker = Thresholds(), StoryThresholds(), {}
+    for name, (part, attr, kind) in SETTINGS.items():
+        raw = settings.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            value = kind(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}={raw!r}: not {'an integer' if kind is int else 'a number'}"
+                             ) from None
+        if value < 0 or (kind is float and value > 1 and part != "linker"):
+            raise ValueError(f"{name}={raw!r}: out of range")
+        if part == "near":
+            near = replace(near, **{attr: value})
+        elif part == "stories":
+            stories = replace(stories, **{attr: value})
+        else:
+            linker[attr] = value
+    return dict(near=near, stories=stories, **linker)

@@ -2,9 +2,9 @@
 
 ``compare(a, b, templates)`` is the decision, a pure function of two
 ``pipelines.fingerprint.Fingerprint`` values and the set of paragraph digests
-known to be templates.  It returns the similarity (the share of the smaller
-text's shingles found in the other) when ``a`` and ``b`` are copies of one
-text, else None.  Two tests, both required:
+known to be templates.  It returns the similarity when ``a`` and ``b`` are
+copies of one text, else None.  The similarity is the Jaccard index of the two texts' word
+3-shingles (templates left out): 1.0 for the same text.  Two tests, both required:
 
 1. **Overlap.** After dropping template paragraphs, at least
    ``Thresholds.contained`` of one text's word 3-shingles are in the other, and
@@ -146,7 +146,7 @@ def compare(a: Fingerprint, b: Fingerprint, templates: frozenset[int] | set[int]
     shared_b = [p for p in pb if all(p is not q for q in own_b)]
     if _numbers(shared_a) - _numbers(pb) and _numbers(shared_b) - _numbers(pa):
         return None
-    return round(max(ca, cb), 4)
+    return round(inter / (len(sa) + len(sb) - inter), 4)  # Jaccard of the shingle sets
 
 
 class NearDupIndex:

@@ -4,11 +4,18 @@
 ``sources`` row, applies the dedup verdict and inserts the ``articles`` row.
 ``StorePipeline`` wraps it for Scrapy: it opens the database named by
 ``CIVMON_DB`` (default ``data/civmon.sqlite``; a path or a SQLAlchemy URL),
+passes the ``CIVMON_DEDUP_*`` / ``CIVMON_NEAR_DUP_*`` / ``CIVMON_STORY_*``
+settings to the linker (``pipelines.linking``),
 commits every ``CIVMON_COMMIT_EVERY`` items (default 50) and at close, and
 counts ``civmon/store/*`` and ``civmon/source/<id>/stored|duplicates``.
 
 Storing is idempotent: an article whose canonical URL is already stored is
 dropped, so crawling the same site again adds no rows.
+
+Near-duplicates and stories are decided here, by ``pipelines.linking.Linker``,
+because the stored articles are the memory; ``similarity`` says how much of a
+copy's text is in its original, ``story_id`` names the story after its first
+stored article.
 
 The original of a group of copies is the copy published first (see
 ``pipelines.dedup.published_first``), whatever order the crawl met them in:
@@ -27,7 +34,7 @@ from sqlalchemy.orm import Session
 from models.schema import Article, Source, to_utc_text
 from pipelines.dedup import DedupIndex, canonical_url
 from pipelines.items import ArticleItem
-from pipelines.linking import Linker, Stored
+from pipelines.linking import Linker, Stored, linker_options
 
 #: Columns the linker reads from a stored article (and its source).
 _LINK_COLUMNS = (Article.id, Article.source_id, Article.text, Article.title,
@@ -57,12 +64,13 @@ class ArticleWriter:
     """Writes items into an open session (the caller commits)."""
 
     def __init__(self, session: Session, run_id: int | None = None,
-                 linker: Linker | None = None) -> None:
+                 linker: Linker | None = None, linker_options: dict | None = None) -> None:
         self.session = session
         self.run_id = run_id
         self._sources: set[str] = set()
         self.index = DedupIndex(lookup_url=self._stored_url, lookup_hash=self._original)
-        self.linker = linker or Linker(self._window, self._fetch, self._stories_of)
+        self.linker = linker or Linker(self._window, self._fetch, self._stories_of,
+                                       **(linker_options or {}))
         self.demoted: list[str] = []
         """Source ids of originals that became copies of an older article (drained by
         the caller)."""
@@ -191,8 +199,10 @@ class ArticleWriter:
 
 
 class StorePipeline:
-    def __init__(self, db: str | None, commit_every: int, stats) -> None:
+    def __init__(self, db: str | None, commit_every: int, stats,
+                 linker_options: dict | None = None) -> None:
         self.db = db
+        self.linker_options = linker_options
         self.commit_every = max(1, commit_every)
         self.stats = stats
         self.engine = None
@@ -204,14 +214,15 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         s = crawler.settings
         return cls(s.get("CIVMON_DB") or None, s.getint("CIVMON_COMMIT_EVERY", 50),
-                   crawler.stats)
+                   crawler.stats, linker_options(s))
 
     def open_spider(self) -> None:
         from models.db import open_engine
 
         self.engine = open_engine(self.db)
         self.session = Session(self.engine, expire_on_commit=False)
-        self.writer = ArticleWriter(self.session, self.stats.get_value("civmon/run_id"))
+        self.writer = ArticleWriter(self.session, self.stats.get_value("civmon/run_id"),
+                                    linker_options=self.linker_options)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         from scrapy.exceptions import DropItem
