@@ -15,8 +15,11 @@ loading the window's days, the insert.
 
 The baseline, measured in the same run on the first checkpoint's articles, is
 the same writer with the linker switched off (exact hash only, as before).
-Prints, at each checkpoint: ms/article (all, and the linker's share), the ratio
-to the baseline, articles held in the window, peak RSS; at the end: recall of
+Prints, at each checkpoint: ms/article since the previous checkpoint (all, and
+the linker's share: fingerprint, window, candidates, decision), the ratio to
+the baseline, articles held in the window, RSS (and its growth during the run:
+the generated articles themselves are in memory before it starts), peak RSS;
+at the end: recall of
 the planted reprints, false links (a link to anything but the planted
 original), hard-negative pairs linked, and false story merges (articles whose
 story holds another event).
@@ -148,7 +151,16 @@ class ExactOnly(Linker):
 
 
 def rss_mb() -> float:
+    """Peak resident set size of this process so far (MB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:  # not Linux: the peak is the best available figure
+        return rss_mb()
 
 
 def run(articles: list[dict], db: Path, checkpoints: list[int], baseline: bool) -> dict:
@@ -178,12 +190,12 @@ def run(articles: list[dict], db: Path, checkpoints: list[int], baseline: bool) 
                 linker_time += time.perf_counter() - t
 
         writer.linker.decide, writer.linker.remember = timed_decide, timed_remember
-        items = [item(i, a) for i, a in enumerate(articles[:checkpoints[0]] if baseline
-                                                 else articles)]
+        todo = articles[:checkpoints[0]] if baseline else articles
         ids: list[int] = []
+        out["rss_before"] = current_rss_mb()
         started, last_t, last_n, last_link = time.perf_counter(), 0.0, 0, 0.0
-        for n, it in enumerate(items, 1):
-            row = writer.write(it)
+        for n, a in enumerate(todo, 1):
+            row = writer.write(item(n - 1, a))
             assert row is not None
             ids.append(row.id)
             if n % 50 == 0:
@@ -194,7 +206,7 @@ def run(articles: list[dict], db: Path, checkpoints: list[int], baseline: bool) 
                 out["rows"].append(dict(
                     n=n, ms=(elapsed - last_t) / (n - last_n) * 1000,
                     linker_ms=(linker_time - last_link) / (n - last_n) * 1000,
-                    window=len(writer.linker), rss=rss_mb()))
+                    window=len(writer.linker), rss=current_rss_mb(), peak=rss_mb()))
                 last_t, last_n, last_link = elapsed, n, linker_time
         session.commit()
         out["ids"] = ids
@@ -242,11 +254,13 @@ def main() -> None:
         base_ms = base["rows"][0]["ms"]
         print(f"baseline (exact hash only), first {checkpoints[0]}: {base_ms:.3f} ms/article")
         result = run(articles, Path(tmp) / "dedup.sqlite", checkpoints, baseline=False)
+    print(f"RSS before the run (generated articles in memory): {result['rss_before']:.0f} MB")
     print(f"{'articles':>9} {'ms/article':>11} {'linker ms':>10} {'x baseline':>11} "
-          f"{'window':>7} {'peak RSS MB':>12}")
+          f"{'window':>7} {'RSS MB':>8} {'+ run MB':>9} {'peak MB':>8}")
     for r in result["rows"]:
         print(f"{r['n']:>9} {r['ms']:>11.3f} {r['linker_ms']:>10.3f} {r['ms'] / base_ms:>11.2f} "
-              f"{r['window']:>7} {r['rss']:>12.0f}")
+              f"{r['window']:>7} {r['rss']:>8.0f} {r['rss'] - result['rss_before']:>9.0f} "
+              f"{r['peak']:>8.0f}")
     q = quality(articles, reprint_of, pairs, result["ids"], result["state"])
     print(f"planted reprints linked to their original: {q['recall']:.4f}; false links "
           f"{q['false_links']} of {q['links']} ({q['false_links'] / max(1, q['links']):.4%}); "

@@ -22,6 +22,7 @@ from crawler.sampleweb import (
     PageExpectation,
     SampleWeb,
     broken_links,
+    link_variants,
     load_expectations,
 )
 from pipelines.dedup import canonical_url
@@ -144,6 +145,13 @@ def test_seeds_are_in_the_database(demo_db) -> None:
     assert len(seeds) == 5
     hyphenated = next(r for s, r in seeds.items() if s.startswith("000"))
     assert "направлении" in hyphenated["text"] and "на-\n" not in hyphenated["text"]
+
+
+def test_every_url_variant_is_one_row(demo_db) -> None:
+    stored = rows(demo_db[0])
+    assert set(stored) == {key(e) for e in EXPECTED}  # no row for a variant, none missing
+    for sid, variant, canonical in link_variants():
+        assert page_key(sid, variant) == page_key(sid, canonical) in stored
 
 
 def test_seeds_001_and_003_are_one_story_and_nothing_else_joins_it(demo_db) -> None:

@@ -231,3 +231,24 @@ def test_rebuild_bad_input_is_one_line_exit_2(args, message, tmp_path: Path, cap
     assert stop.value.code == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("civmon: error:") and message in lines[0]
+
+
+def test_a_paragraph_in_two_originals_becomes_a_template() -> None:
+    linker = Linker(lambda _a, _b: ())
+    for n, key in enumerate(("tpl-agency-a", "tpl-agency-b", "tpl-agency-c", "tpl-agency-d"), 1):
+        a = ARTICLES[key]
+        row = Stored(id=n, source_id=a["source"], text=a["text"], title=a["title"],
+                     published_at=a["published"])
+        d = linker.decide(row)
+        assert d.duplicate_of is None and d.story_id is None, key  # four events
+        row.story_id = n
+        linker.remember(row, d)
+    about = ARTICLES["tpl-agency-a"]["text"].split("\n\n")[-1]
+    from pipelines.fingerprint import fingerprint
+
+    assert {p.digest for p in fingerprint(about).paragraphs} <= linker.near.templates
+    # a reprint of the last one still links: its own paragraph carries the comparison
+    reprint = Stored(id=None, source_id="apa-az", published_at="2025-11-23T09:00:00Z",
+                     text=ARTICLES["tpl-agency-d"]["text"] + "\n\nИсточник: QHT Agency",
+                     title="Победители конкурса эссе")
+    assert linker.decide(reprint).duplicate_of == 4
