@@ -32,7 +32,6 @@ from pipelines.translit import name_key
 SHINGLE = 3
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"^\d+$")
-_SENTENCE_END = re.compile(r"[.!?…:;»\"]\s*$")
 _ROMAN = re.compile(r"^(?=[IVXLC]{1,6}$)C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _NUMERIC = re.compile(r"\d+(?:[.,]\d+)?")
@@ -82,7 +81,8 @@ _UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҲЈƏÖÜÇŞĞİ"
 # engine instead of a Python loop over all words.
 _CANDIDATE = re.compile(
     rf"(?P<num>\d+(?:[.,]\d+)?)(?:\s+(?P<after>[^\W\d_]+))?"
-    rf"|(?<![^\W\d_])(?P<cap>[{_UPPER}][^\W_]*(?:[-'’][^\W_]+)*)")
+    rf"|(?<![^\W\d_])(?P<cap>[{_UPPER}][^\W\d_]*+(?:[-'’][^\W\d_]++)*+)(?!\d)")
+_ENDS = frozenset(".!?…:;»\"")
 
 
 def marks(text: str) -> set[str]:
@@ -103,23 +103,38 @@ def marks(text: str) -> set[str]:
         if roman:
             out.add(f"#{roman}")
             continue
-        if any(ch.isdigit() for ch in word):
-            continue
         start = match.start()
-        before = text[max(0, start - 3): start]
-        starts_sentence = start == 0 or bool(_SENTENCE_END.search(before or "."))
-        if starts_sentence and not word.isupper():
+        # a capital after a sentence end is just the sentence's first word
+        if not word.isupper() and (start == 0 or text[max(0, start - 3): start].rstrip()[-1:]
+                                   in _ENDS):
             continue
-        for part in word.split("-"):
-            key = name_key(part)
+        if "-" in word:
+            for part in word.split("-"):
+                key = name_key(part)
+                if len(key) >= 2:
+                    out.add(key)
+        else:
+            key = name_key(word)
             if len(key) >= 2:
                 out.add(key)
     return out
 
 
+_HASHES: dict[str, int] = {}
+_MAX_HASHES = 300_000  # words repeat (Zipf): a bounded cache saves most encode+crc32 calls
+
+
 def _word_hashes(words: list[str]) -> np.ndarray:
-    return np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64,
-                       count=len(words))
+    cache = _HASHES
+    out = []
+    for w in words:
+        h = cache.get(w)
+        if h is None:
+            h = zlib.crc32(w.encode("utf-8"))
+            if len(cache) < _MAX_HASHES:
+                cache[w] = h
+        out.append(h)
+    return np.array(out, dtype=np.uint64)
 
 
 def shingles(words: list[str]) -> np.ndarray:

@@ -26,7 +26,7 @@ Settings (``linker_options(settings)``; the store pipeline and ``civmon dedup
 ``CIVMON_DEDUP_DAYS_HELD`` (60 day buckets at most in memory),
 ``CIVMON_NEAR_DUP_CONTAINED`` (0.8), ``CIVMON_NEAR_DUP_BOTH`` (0.3),
 ``CIVMON_NEAR_DUP_MIN_SHINGLES`` (12), ``CIVMON_NEAR_DUP_NOVEL`` (2),
-``CIVMON_NEAR_DUP_LSH`` (0.25), ``CIVMON_STORY_WINDOW_DAYS`` (3),
+``CIVMON_STORY_WINDOW_DAYS`` (3),
 ``CIVMON_STORY_MIN_SHARED`` (4), ``CIVMON_STORY_MIN_RARE`` (2),
 ``CIVMON_STORY_SCORE`` (0.3), ``CIVMON_STORY_CREDITED_SCORE`` (0.2).
 """
@@ -323,7 +323,6 @@ SETTINGS: dict[str, tuple[str, str, type]] = {
     "CIVMON_NEAR_DUP_BOTH": ("near", "both", float),
     "CIVMON_NEAR_DUP_MIN_SHINGLES": ("near", "min_shingles", int),
     "CIVMON_NEAR_DUP_NOVEL": ("near", "novel", int),
-    "CIVMON_NEAR_DUP_LSH": ("near", "lsh", float),
     "CIVMON_STORY_WINDOW_DAYS": ("stories", "window_days", int),
     "CIVMON_STORY_MIN_SHARED": ("stories", "min_shared", int),
     "CIVMON_STORY_MIN_RARE": ("stories", "min_rare", int),
