@@ -94,6 +94,14 @@ def test_demo_summary_says_what_it_did(demo_db) -> None:
     assert "Run 1: ok" in stdout
     assert f"Database: {db}" in stdout
     assert "sqlite3" in stdout and "civmon export" in stdout
+    conn = sqlite3.connect(db)
+    n, texts, events, shared = conn.execute(
+        "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM originals), "
+        "(SELECT COUNT(*) FROM stories), (SELECT COUNT(*) FROM stories WHERE outlets > 1)"
+    ).fetchone()
+    conn.close()
+    assert (f"{n} articles, {texts} original texts, {events} events ({shared} reported by more "
+            "than one outlet)") in stdout and shared >= 4
     # progress: not a terminal, so one line per 10 stored articles
     counts = [int(n) for n in re.findall(r"^  stored +(\d+) articles$", stdout, re.M)]
     assert counts == list(range(10, count_rows(db) + 1, 10)) and counts
