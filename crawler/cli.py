@@ -1,4 +1,4 @@
-"""The ``civmon`` command line: crawl, demo, export, extract, sources.
+"""The ``civmon`` command line: crawl, demo, export, extract, sources, dedup.
 
 The command set and options are a contract (DESIGN.md); new options may be
 added.  A user error is one line on stderr, ``civmon: error: ...``, and exit
@@ -353,6 +353,9 @@ def sources(sources_file, as_json) -> None:
 from crawler import cli_runs  # noqa: E402  (civmon runs, civmon health)
 
 cli_runs.register(cli, CONTEXT, db_option, _open_readonly)
+from crawler import cli_dedup  # noqa: E402  (a command in its own module)
+
+cli_dedup.register(sys.modules[__name__])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crawler.crawl import CrawlResult, run_crawl
 from models.db import database_url, open_engine, sqlite_path
@@ -93,6 +93,9 @@ def print_summary(db: str | None, result: CrawlResult, out: TextIO) -> None:
                 .join(Article, Article.source_id == Source.id, isouter=True)
                 .group_by(Source.id).order_by(Source.id)
             ).all()
+            stories, shared = conn.execute(text(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN outlets > 1 THEN 1 ELSE 0 END), 0) "
+                "FROM stories")).one()
             failures = conn.execute(
                 select(CrawlRunSource.source_id, CrawlRunSource.failed, CrawlRunSource.status)
                 .where(CrawlRunSource.run_id == result.run_id)
@@ -108,6 +111,8 @@ def print_summary(db: str | None, result: CrawlResult, out: TextIO) -> None:
         totals = [a + b for a, b in zip(totals, vals, strict=True)]
         out.write(f"{sid:<22} {vals[0]:>8} {vals[1]:>10} {vals[2]:>7} {vals[3]:>8}\n")
     out.write(f"{'total':<22} {totals[0]:>8} {totals[1]:>10} {totals[2]:>7} {totals[3]:>8}\n")
+    out.write(f"{totals[0]} articles, {totals[0] - totals[1]} original texts, {stories} events "
+              f"({shared} reported by more than one outlet)\n")
     failed = [(sid, n) for sid, n, _ in failures if n]
     if failed:
         out.write("Pages that failed (the sample web has broken links on purpose): "
@@ -119,4 +124,6 @@ def print_summary(db: str | None, result: CrawlResult, out: TextIO) -> None:
         out.write(f"  sqlite3 {path} \"SELECT published_at, source_id, title FROM articles "
                   "WHERE relevant = 1 AND duplicate_of IS NULL ORDER BY published_at DESC "
                   "LIMIT 10\"\n")
+        out.write(f"  sqlite3 {path} \"SELECT first_seen, outlets, languages, title FROM stories "
+                  "WHERE outlets > 1\"\n")
     out.write(f"  civmon export --format csv --excel --db {where} -o report.csv\n")

@@ -15,6 +15,8 @@ civmon's own settings share the ``CIVMON_`` prefix; override any of them with
 - ``CIVMON_STOP_PAGING_KNOWN``: stop paging a listing at a page of only known links
 - ``CIVMON_DATE_MAX_SKEW_MINUTES``: how far past the fetch time a date may lie
 - ``CIVMON_LOCK``: refuse to run two crawls on one database at once (default True)
+- ``CIVMON_DEDUP_*``, ``CIVMON_NEAR_DUP_*``, ``CIVMON_STORY_*``: reprint and story
+  thresholds and the window (``pipelines.linking``; docs/database.md)
 """
 
 BOT_NAME = "civmon"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Primary keys are plain integers (SQLite rowid aliases).
@@ -155,6 +155,12 @@ class Article(Base):
     topics: Mapped[str | None] = mapped_column(Text, doc="matched topics, comma-separated")
     story_id: Mapped[int | None] = mapped_column(
         Integer, index=True, doc="same value for articles reporting the same event"
+    )
+    similarity: Mapped[float | None] = mapped_column(
+        Float, doc="Jaccard similarity of word 3-shingles with duplicate_of (1.0 = same text)"
+    )
+    alternate_urls: Mapped[str | None] = mapped_column(
+        Text, doc="canonical URLs of this page in other languages (hreflang), space-separated"
     )
     attributed_to: Mapped[str | None] = mapped_column(Text, doc="who supplied the text")
     state_supplied: Mapped[int] = mapped_column(

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from pipelines import dedup, relevance
 from pipelines.dates import DEFAULT_MAX_SKEW, DateChoice, choose_date, format_published_at, url_date
@@ -44,6 +43,7 @@ def extract_stage(item: ArticleItem) -> Article:
     item.author = article.author
     item.language = article.language
     item.page_canonical_url = article.canonical_url
+    item.alternate_urls = list(article.alternates)
     item.date_candidates = article.date_candidates
     item.attributed_to = article.attributed_to
     item.state_supplied = article.state_supplied
@@ -104,11 +104,7 @@ def keys_stage(item: ArticleItem) -> None:
     The page's own canonical link wins when it stays on the same site: it folds
     /amp/, print and tracking variants the spider followed.
     """
-    url = item.url
-    page = item.page_canonical_url
-    if page and urlsplit(page).hostname == urlsplit(url).hostname:
-        url = page
-    item.canonical_url = dedup.canonical_url(url)
+    item.canonical_url = dedup.canonical_url(item.url, declared=item.page_canonical_url)
     item.content_hash = dedup.content_hash(item.text)
 
 

@@ -1,8 +1,11 @@
 """Deduplication keys: the canonical URL and an exact hash of the normalised text.
 
-* ``canonical_url(url)`` removes what makes one page look like many: tracking
-  parameters (``utm_*``, ``fbclid``, ``yclid``...), fragments, default ports,
-  ``www.``/``m.`` host variants, trailing slashes, parameter order.
+* ``canonical_url(url, declared=...)`` removes what makes one page look like
+  many (w3lib's ``canonicalize_url`` and ``url_query_cleaner``, plus civmon's
+  rules): tracking parameters (``utm_*``, ``fbclid``, ``yclid``...), fragments,
+  default ports, ``www.``/``m.``/``amp.`` host variants, ``index.php`` paths,
+  trailing slashes, parameter order; the page's own ``rel=canonical`` /
+  ``og:url`` wins when it stays on the same site.
 * ``content_hash(text)`` hashes the text after case folding, ``ё``->``е``, and
   dropping punctuation and whitespace differences, so a reprint that only
   differs in quotes or line breaks gets the same key.
@@ -19,7 +22,9 @@ the whole group at it.  The store
 pipeline owns the database session and feeds the index, so that the decision
 and the row id it points to come from the same transaction.
 
-``DedupPipeline`` computes the keys and counts ``civmon/dedup/*``.
+``DedupPipeline`` computes the keys and counts ``civmon/dedup/*``.  Near
+duplicates and stories are decided at store time (``pipelines.linking``), where
+the stored articles are.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
 
 from pipelines.items import ArticleItem
 
@@ -44,22 +51,61 @@ _HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def canonical_url(url: str) -> str:
-    """The normalised form of ``url`` used as the article's identity.
+def _tracking(key: str) -> bool:
+    k = key.lower()
+    return k in TRACKING_PARAMS or k.startswith(TRACKING_PREFIXES)
 
-    The scheme is kept (``http`` and ``https`` pages are usually the same page,
-    but a site that serves both differently is rare enough not to merge); the
-    host is lower-cased without ``www.``/``m.``; the path keeps its case
-    (paths are case-sensitive on most servers) and loses a trailing slash;
-    tracking parameters are dropped and the rest sorted.
-    """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower() or "http"
-    host = (parts.hostname or "").lower().rstrip(".")
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
-            host = host[len(prefix):]
-            break
+            return host[len(prefix):]
+    return host
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs are on one site (``m.``/``www.``/``amp.`` hosts count as the site)."""
+    return bool(_host(a)) and _host(a) == _host(b)
+
+
+def declared_url(url: str, declared: str | None) -> str:
+    """The URL to key an article on: the page's own ``rel=canonical`` / ``og:url`` when
+    it stays on the same site and names an article rather than the home page (some
+    sites put their home page in every page's canonical link), else ``url``."""
+    if not declared:
+        return url
+    target = urljoin(url, declared.strip())
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not same_site(target, url):
+        return url
+    if parts.path in ("", "/") and not parts.query:
+        return url
+    return target
+
+
+def canonical_url(url: str, *, declared: str | None = None) -> str:
+    """The normalised form of ``url`` used as the article's identity.
+
+    ``declared``: the page's ``<link rel=canonical>`` / ``og:url``, honoured as
+    ``declared_url`` says.  w3lib does the standard part (percent-encoding,
+    sorted query, no fragment; tracking parameters removed with
+    ``url_query_cleaner``); civmon adds what w3lib leaves alone: the host
+    without ``www.``/``m.``/``mobile.``/``amp.``, the default port, doubled
+    slashes, ``index.html``/``index.php`` and the trailing slash (an ``/amp/``
+    path is left to the page's canonical link: the path may be a real one).
+    The scheme is kept (a site that serves ``http`` and ``https`` differently is
+    rare enough not to merge); the path keeps its case.
+    """
+    url = declared_url(url.strip(), declared)
+    parts = urlsplit(url)
+    tracking = [k for k, _v in parse_qsl(parts.query, keep_blank_values=True) if _tracking(k)]
+    if tracking:
+        url = url_query_cleaner(url, tracking, remove=True, keep_fragments=True)
+    url = canonicalize_url(url, keep_fragments=False)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower() or "http"
+    host = _host(url)
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path or "/")
@@ -68,12 +114,7 @@ def canonical_url(url: str) -> str:
             path = path[: -len(suffix) + 1]
     if len(path) > 1:
         path = path.rstrip("/")
-    query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
-    query.sort()
-    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)

@@ -67,6 +67,8 @@ class Article:
     """Who supplied it, when named ("акимат Костанайской области")."""
     explain: dict[str, str] = field(default_factory=dict)
     """Field -> what produced it (selector, candidate, method)."""
+    alternates: list[str] = field(default_factory=list)
+    """The page's other-language editions (``<link rel=alternate hreflang>``)."""
     description: str | None = None
     html_lang: str | None = None
     site_name: str | None = None
@@ -160,7 +162,7 @@ def finish(raw: RawArticle, src: Source | None, extractor_name: str) -> Article:
         attributed_to=attributed_to, state_supplied=attribution.state_supplied,
         supplier=attribution.supplier, explain=explain, description=raw.description,
         html_lang=normalise_lang(raw.html_lang), site_name=raw.site_name,
-        extractor=extractor_name,
+        extractor=extractor_name, alternates=list(raw.alternates),
     )
 
 

@@ -55,6 +55,9 @@ class ArticleItem:
     language: str | None = None
     page_canonical_url: str | None = None
     """The page's own <link rel=canonical> / og:url, before normalisation."""
+    alternate_urls: list[str] = field(default_factory=list)
+    """Its other-language editions (hreflang alternates), as written; the store
+    keeps their canonical forms and puts the page in their story."""
     date_candidates: list[DateCandidate] = field(default_factory=list)
     """Dates gathered by extraction (JSON-LD, meta, <time>, selector, visible text)."""
     attributed_to: str | None = None

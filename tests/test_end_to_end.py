@@ -22,6 +22,7 @@ from crawler.sampleweb import (
     PageExpectation,
     SampleWeb,
     broken_links,
+    link_variants,
     load_expectations,
 )
 from pipelines.dedup import canonical_url
@@ -93,6 +94,14 @@ def test_demo_summary_says_what_it_did(demo_db) -> None:
     assert "Run 1: ok" in stdout
     assert f"Database: {db}" in stdout
     assert "sqlite3" in stdout and "civmon export" in stdout
+    conn = sqlite3.connect(db)
+    n, texts, events, shared = conn.execute(
+        "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM originals), "
+        "(SELECT COUNT(*) FROM stories), (SELECT COUNT(*) FROM stories WHERE outlets > 1)"
+    ).fetchone()
+    conn.close()
+    assert (f"{n} articles, {texts} original texts, {events} events ({shared} reported by more "
+            "than one outlet)") in stdout and shared >= 4
     # progress: not a terminal, so one line per 10 stored articles
     counts = [int(n) for n in re.findall(r"^  stored +(\d+) articles$", stdout, re.M)]
     assert counts == list(range(10, count_rows(db) + 1, 10)) and counts
@@ -119,11 +128,18 @@ def test_article_row_matches_expectation(demo_db, exp: PageExpectation) -> None:
         assert phrase in row["text"], phrase
     for phrase in exp.must_not_contain:
         assert phrase not in row["text"], phrase
-    if exp.duplicate_of:
-        sid, _, path = exp.duplicate_of.partition(":")
+    original = exp.duplicate_of or exp.near_duplicate_of  # exact and edited reprints alike
+    if original:
+        sid, _, path = original.partition(":")
         assert row["duplicate_of"] == stored[page_key(sid, path)]["id"]
+        assert 0.5 < row["similarity"] <= 1.0
+        assert row["story_id"] == stored[page_key(sid, path)]["story_id"]
     else:
-        assert row["duplicate_of"] is None
+        assert row["duplicate_of"] is None and row["similarity"] is None
+    assert row["story_id"] is not None
+    if exp.same_story_as:  # an edition (hreflang) or the same event in other words
+        sid, _, path = exp.same_story_as.partition(":")
+        assert row["story_id"] == stored[page_key(sid, path)]["story_id"]
     if exp.attributed_to:
         assert row["attributed_to"] == exp.attributed_to
     assert bool(row["state_supplied"]) == exp.state_supplied
@@ -137,6 +153,52 @@ def test_seeds_are_in_the_database(demo_db) -> None:
     assert len(seeds) == 5
     hyphenated = next(r for s, r in seeds.items() if s.startswith("000"))
     assert "направлении" in hyphenated["text"] and "на-\n" not in hyphenated["text"]
+
+
+def test_every_url_variant_is_one_row(demo_db) -> None:
+    stored = rows(demo_db[0])
+    assert set(stored) == {key(e) for e in EXPECTED}  # no row for a variant, none missing
+    for sid, variant, canonical in link_variants():
+        assert page_key(sid, variant) == page_key(sid, canonical) in stored
+
+
+def test_seeds_001_and_003_are_one_story_and_nothing_else_joins_it(demo_db) -> None:
+    stored = rows(demo_db[0])
+    seeds = {e.seed[:3]: stored[key(e)] for e in EXPECTED if e.seed}
+    story = seeds["001"]["story_id"]
+    assert story == seeds["003"]["story_id"]
+    members = {k for k, r in stored.items() if r["story_id"] == story}
+    assert members == {key(e) for e in EXPECTED if e.seed and e.seed[:3] in ("001", "003")}
+
+
+def test_views_count_originals_reprints_and_stories(demo_db) -> None:
+    conn = sqlite3.connect(demo_db[0])
+    try:
+        articles, copies = conn.execute(
+            "SELECT COUNT(*), COUNT(duplicate_of) FROM articles").fetchone()
+        assert conn.execute("SELECT COUNT(*) FROM originals").fetchone()[0] == articles - copies
+        reprinted = conn.execute("SELECT SUM(reprint_count) FROM reprints").fetchone()[0]
+        assert reprinted == copies == sum(
+            1 for e in EXPECTED if e.duplicate_of or e.near_duplicate_of)
+        forum = conn.execute(
+            "SELECT articles, outlets, sources FROM stories WHERE title LIKE '%Гражданск%форум%'"
+        ).fetchone()
+        assert forum == (2, 2, "dalanews,toboltv") or forum == (2, 2, "toboltv,dalanews")
+    finally:
+        conn.close()
+
+
+def test_rebuild_reproduces_what_the_crawl_stored(demo_db, tmp_path: Path) -> None:
+    import shutil
+
+    db = tmp_path / "copy.sqlite"
+    shutil.copy(demo_db[0], db)
+    before = {k: (r["duplicate_of"], r["similarity"], r["story_id"]) for k, r in rows(db).items()}
+    proc = civmon("dedup", "--rebuild", "--db", str(db))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    after = {k: (r["duplicate_of"], r["similarity"], r["story_id"]) for k, r in rows(db).items()}
+    assert after == before
+    assert "links added 0, removed 0" in proc.stdout and "stories merged 0, split 0" in proc.stdout
 
 
 def test_broken_links_are_counted_not_stored(demo_db) -> None:

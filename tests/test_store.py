@@ -21,6 +21,7 @@ from pipelines.store import ArticleWriter
 FETCHED = datetime(2025, 11, 25, 6, 30, tzinfo=UTC)
 
 
+
 def item(url: str, text_: str, source_id: str = "azertag-ru") -> ArticleItem:
     it = ArticleItem(source_id=source_id, url=url, html="<html/>", fetched_at=FETCHED,
                      source=load_registry().get(source_id), title="T", text=text_,

@@ -37,6 +37,7 @@ _KEYS = {
     "key", "path", "title", "local", "precision", "language", "relevant", "rubric", "lead",
     "paragraphs", "seed", "seed_from", "seed_to", "copy_of", "near_copy_of", "replace",
     "attributed_to", "state_supplied", "supplier", "source_note", "tags", "must_contain",
+    "edition_of", "same_story",
 }
 
 
@@ -72,6 +73,8 @@ class Article:
     copy_of: str | None
     near_copy_of: str | None
     must_contain: tuple[str, ...]
+    edition_of: str | None = None  # "<outlet>:<key>": this page in another language
+    same_story: str | None = None  # "<outlet>:<key>": the same event in other words
 
     @property
     def ref(self) -> str:
@@ -169,6 +172,7 @@ def _resolve(source_id: str, entry: dict[str, Any], done: dict[str, Article]) ->
         source_note=entry.get("source_note"), seed=entry.get("seed"),
         copy_of=entry.get("copy_of"), near_copy_of=entry.get("near_copy_of"),
         must_contain=tuple(entry.get("must_contain", ())) or auto_phrases(blocks),
+        edition_of=entry.get("edition_of"), same_story=entry.get("same_story"),
     )
 
 

@@ -185,10 +185,15 @@ def _qht_article(a: Article, arts: tuple[Article, ...]) -> Rendered:
     other_html = "".join(f'<div class="side-post"><a href="{o.path}">{esc(o.title)}</a><small>'
                          f"{day_numeric(o.local)}</small></div>" for o in other)
     body = "".join(f"<p>{esc(p)}</p>" for p in a.paragraphs)
+    # the other-language edition of the same post, both ways (hreflang)
+    editions = "".join(
+        f'<link rel="alternate" hreflang="{e.language}" href="{BASE}{e.path}">\n'
+        for e in arts if e.edition_of == a.ref or a.edition_of == e.ref)
     page = f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head><meta charset="utf-8"><title>{esc(a.title)} — QHT Agency</title>
 <link rel="canonical" href="{BASE}{a.path}">
+{editions}
 <link href="/assets/bootstrap.min.css" rel="stylesheet"></head>
 <body>
 <div class="gov-topline">{t["topline"]} · <a href="/az/posts">AZ</a> ·

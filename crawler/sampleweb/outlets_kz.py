@@ -184,12 +184,17 @@ def _si_article(a: Article, arts: tuple[Article, ...]) -> Rendered:
     side = latest(arts, a, 5, a.language)
     body = "".join(f"<p>{esc(p)}</p>" for p in a.paragraphs)
     url = f"{BASE}{a.path}"
+    # the other-language edition of the same story, both ways (hreflang)
+    editions = "".join(
+        f'<link rel="alternate" hreflang="{e.language}" href="{BASE}{e.path}">\n'
+        for e in arts if e.edition_of == a.ref or a.edition_of == e.ref)
     page = f"""<!DOCTYPE html>
 <html lang="{a.language}">
 <head>
 <meta charset="UTF-8">
 <title>{esc(a.title)}</title>
 <link rel="canonical" href="{url}">
+{editions}
 <link rel="amphtml" href="{BASE}/amp{a.path}">
 <meta property="og:title" content="{esc(a.title)}">
 <meta property="article:published_time" content="{iso_local(a.local)}">

@@ -68,6 +68,9 @@ class PageExpectation:
     attributed_to: str | None = None  # canonical outlet name: "Tengrinews", "AZERTAC", ...
     state_supplied: bool = False  # "Материал предоставлен акиматом ..." / госинформзаказ
     supplier: str | None = None
+    same_story_as: str | None = None  # "source_id:path" of an article of the same story
+    # (another-language edition linked by hreflang, or the same event told by another
+    # outlet), when the page is not a copy
 
     @property
     def ref(self) -> str:
@@ -104,6 +107,12 @@ def _duplicates() -> dict[str, tuple[str | None, str | None]]:
     return out
 
 
+def _same_story(a: Article) -> str | None:
+    by_ref = {x.ref: x for arts in load_articles().values() for x in arts}
+    other = a.edition_of or a.same_story
+    return _locator(by_ref[other]) if other else None
+
+
 @lru_cache(maxsize=1)
 def _expectations() -> tuple[PageExpectation, ...]:
     dups = _duplicates()
@@ -120,7 +129,7 @@ def _expectations() -> tuple[PageExpectation, ...]:
                 must_not_contain=tuple(dict.fromkeys(p for p in page.boilerplate if p)),
                 duplicate_of=dup, near_duplicate_of=near, seed=a.seed,
                 attributed_to=a.attributed_to, state_supplied=a.state_supplied,
-                supplier=a.supplier,
+                supplier=a.supplier, same_story_as=_same_story(a),
             ))
     return tuple(out)
 

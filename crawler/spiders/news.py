@@ -63,6 +63,9 @@ class NewsSpider(scrapy.Spider):
         self.ledger: Ledger | None = None
         self.skip_known = True
         self._queued: set[str] = set()
+        self._revisiting: set[str] = set()
+        """Canonical URLs of stored articles queued for a revisit: a discovery page
+        that links one counts it as known, and it is not fetched a second time."""
         self.clock: datetime | None = None
         self.max_html_bytes = 5 * 1024 * 1024
         #: (source_id, role, url, http_status, error) of every failed request
@@ -264,6 +267,7 @@ class NewsSpider(scrapy.Spider):
         self._queued.update(fresh)
         self.count(source.id, "discovered", len(fresh))
         known = self.ledger.known(fresh) if self.skip_known and self.ledger else set()
+        known |= self._revisiting.intersection(fresh)
         if known:
             self.count(source.id, "skipped_known", len(known))
         resting = (self.ledger.resting([k for k in fresh if k not in known],
@@ -307,7 +311,7 @@ class NewsSpider(scrapy.Spider):
         for article_id, sid, url, digest in recent_articles(
                 self.ledger.engine, list(self.sources), self.now(), self.revisit_days,
                 self.revisit_max):
-            self._queued.add(canonical_url(url))
+            self._revisiting.add(canonical_url(url))
             request = self._request(url, self.sources[sid], self.parse_revisit, role="revisit",
                                     article_id=article_id, stored_hash=digest,
                                     handle_httpstatus_list=[404, 410])
@@ -316,8 +320,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_revisit(self, response: Response):
         from crawler.revisit import record_takedown, record_text, takedown_reason
-        from pipelines.dedup import content_hash
-        from pipelines.extract import extract_article
+        from pipelines.chain import process_page
 
         source = self.sources[response.meta["source_id"]]
         article_id = response.meta["article_id"]
@@ -336,12 +339,13 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or len(response.body) > self.max_html_bytes:
             return
         html, _ = self._decode(response, source)
-        article = extract_article(html, url=response.url, source=source)
-        if not article.text:
+        # the same chain as a first fetch, so a changed hash means changed text
+        page = process_page(html, url=response.url, source=source, now=self.now()).item
+        if not page.text:
             self.count(source.id, "revisit_empty")
             return
-        outcome = record_text(self.ledger.engine, article_id, title=article.title,
-                              text=article.text, content_hash=content_hash(article.text),
+        outcome = record_text(self.ledger.engine, article_id, title=page.title,
+                              text=page.text, content_hash=page.content_hash,
                               now=self.now(), run_id=run_id)
         if outcome != "same":
             self.count(source.id, outcome)
@@ -429,8 +433,9 @@ def _warm_up() -> None:
     identifier's data (1-2 s, more on a busy machine); done in the first item's
     pipeline it stalls the reactor with requests in flight, which then time out.
     """
-    from pipelines.extract import extract_article
+
+    from pipelines.chain import process_page
 
     sentence = "Общественный совет обсудил гранты неправительственным организациям. "
-    extract_article(f"<html><body><article><p>{sentence * 12}</p></article></body></html>",
-                    url="http://localhost/warm-up")
+    process_page(f"<html><body><article><p>{sentence * 12}</p></article></body></html>",
+                 url="http://localhost/warm-up", source=None, now=datetime.now(UTC))

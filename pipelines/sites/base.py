@@ -80,6 +80,8 @@ class RawArticle:
     text: str = ""
     author: str | None = None
     canonical_url: str | None = None
+    alternates: tuple[str, ...] = ()
+    """Other-language editions (hreflang alternates), absolute URLs."""
     description: str | None = None
     html_lang: str | None = None
     site_name: str | None = None
@@ -154,6 +156,7 @@ class GenericExtractor:
         out.author, out.explain["author"] = meta.find_author(
             tree, info, self.selector_for("author"))
         out.canonical_url, out.explain["canonical_url"] = meta.find_canonical(tree, info, url)
+        out.alternates = meta.find_alternates(tree, url)
         out.date_candidates = self.date_candidates(tree, info, title_el)
         origins = sorted({c.origin for c in out.date_candidates})
         out.explain["date_candidates"] = ", ".join(origins) if origins else "none"

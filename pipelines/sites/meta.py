@@ -224,6 +224,21 @@ def find_canonical(tree, info: PageMeta, url: str) -> tuple[str | None, str]:
     return None, "none"
 
 
+def find_alternates(tree, url: str) -> tuple[str, ...]:
+    """Other-language editions the page names: ``<link rel=alternate hreflang=..>``
+    (absolute; the page itself and ``x-default`` left out)."""
+    out: list[str] = []
+    for link in tree.iterfind(".//link[@hreflang]"):
+        if "alternate" not in link.get("rel", "").lower().split() or not link.get("href"):
+            continue
+        if link.get("hreflang", "").lower() == "x-default":
+            continue
+        href = urljoin(url, link.get("href").strip())
+        if href != url and href not in out:
+            out.append(href)
+    return tuple(out)
+
+
 def foreign_marker(el) -> bool:
     """True when the element's own class or id names a widget / card / comment box."""
     marker = f"{el.get('class', '')} {el.get('id', '')}"

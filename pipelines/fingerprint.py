@@ -1,0 +1,203 @@
+"""What near-duplicate and story decisions look at in one article's text.
+
+``fingerprint(text, title=...)`` splits the text into paragraphs and keeps, per
+paragraph:
+
+* a hash of the normalised paragraph (``pipelines.dedup.normalize_text``), so
+  that a paragraph repeated in unrelated articles (an "about the agency" block,
+  a standard anniversary lead) can be recognised as a template;
+* its word 3-shingles as 32-bit hashes (a sorted ``numpy`` array): 3 words keep
+  a light edit from changing most shingles, unlike the 5-word shingles of
+  web-scale dedup;
+* its *marks*: the distinctive content — numbers (``#1029``, ``#1.2``), day and
+  month (``d11.08``), Roman ordinals (``#11`` for "XI"), and names (capitalised
+  words that do not start a sentence, all-capitals words) as spelling-independent
+  keys (``pipelines.translit.name_key``), so that "Костанай" and "Qostanay" agree.
+
+No settings; pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from pipelines.dedup import normalize_text
+from pipelines.translit import name_key
+
+SHINGLE = 3
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"^\d+$")
+_ROMAN = re.compile(r"^(?=[IVXLC]{1,6}$)C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_NUMERIC = re.compile(r"\d+(?:[.,]\d+)?")
+
+#: Month names (stems) in ru/kk/az/en/uz -> month number, for day-month marks.
+_MONTHS = {
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7,
+    "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+    "қаңтар": 1, "ақпан": 2, "наурыз": 3, "сәуір": 4, "мамыр": 5, "маусым": 6,
+    "шілде": 7, "тамыз": 8, "қыркүйек": 9, "қазан": 10, "қараша": 11, "желтоқсан": 12,
+    "yanvar": 1, "fevral": 2, "mart": 3, "aprel": 4, "may": 5, "iyun": 6, "iyul": 7,
+    "avqust": 8, "sentyabr": 9, "oktyabr": 10, "noyabr": 11, "dekabr": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "avgust": 8, "sentabr": 9,
+}
+_LONGEST_MONTH = max(len(m) for m in _MONTHS)
+
+
+@lru_cache(maxsize=4096)
+def _month(word: str) -> int | None:
+    w = word.casefold()
+    if w in ("мая", "май", "mayıs"):
+        return 5
+    for n in range(min(len(w), _LONGEST_MONTH), 2, -1):
+        month = _MONTHS.get(w[:n])
+        if month:
+            return month
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _roman(word: str) -> int | None:
+    if not _ROMAN.match(word):
+        return None
+    total, prev = 0, 0
+    for ch in reversed(word):
+        value = _ROMAN_VALUES[ch]
+        total = total - value if value < prev else total + value
+        prev = max(prev, value)
+    return total
+
+
+_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҲЈƏÖÜÇŞĞİ"
+# Only what can be a mark: a number (with the word after it, for a month) or a
+# word starting with a capital letter; everything else is skipped by the regex
+# engine instead of a Python loop over all words.
+_CANDIDATE = re.compile(
+    rf"(?P<num>\d+(?:[.,]\d+)?)(?:\s+(?P<after>[^\W\d_]+))?"
+    rf"|(?<![^\W\d_])(?P<cap>[{_UPPER}][^\W\d_]*+(?:[-'’][^\W\d_]++)*+)(?!\d)")
+_ENDS = frozenset(".!?…:;»\"")
+
+
+def marks(text: str) -> set[str]:
+    """The distinctive tokens of ``text``: numbers, day-month dates, names."""
+    out: set[str] = set()
+    for match in _CANDIDATE.finditer(text):
+        number = match.group("num")
+        if number is not None:
+            out.add("#" + (number.replace(",", ".").lstrip("0") or "0"))
+            after = match.group("after")
+            if after and len(number) <= 2 and number.isdigit():
+                month = _month(after)
+                if month:
+                    out.add(f"d{int(number):02d}.{month:02d}")
+            continue
+        word = match.group("cap")
+        roman = _roman(word)
+        if roman:
+            out.add(f"#{roman}")
+            continue
+        start = match.start()
+        # a capital after a sentence end is just the sentence's first word
+        if not word.isupper() and (start == 0 or text[max(0, start - 3): start].rstrip()[-1:]
+                                   in _ENDS):
+            continue
+        if "-" in word:
+            for part in word.split("-"):
+                key = name_key(part)
+                if len(key) >= 2:
+                    out.add(key)
+        else:
+            key = name_key(word)
+            if len(key) >= 2:
+                out.add(key)
+    return out
+
+
+_HASHES: dict[str, int] = {}
+_MAX_HASHES = 300_000  # words repeat (Zipf): a bounded cache saves most encode+crc32 calls
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    cache = _HASHES
+    out = []
+    for w in words:
+        h = cache.get(w)
+        if h is None:
+            h = zlib.crc32(w.encode("utf-8"))
+            if len(cache) < _MAX_HASHES:
+                cache[w] = h
+        out.append(h)
+    return np.array(out, dtype=np.uint64)
+
+
+def shingles(words: list[str]) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the word 3-shingles of one paragraph."""
+    if len(words) < SHINGLE:
+        return np.empty(0, dtype=np.uint32)
+    h = _word_hashes(words)
+    # A polynomial combination of the word hashes: order-sensitive, and computed
+    # in numpy rather than hashing each joined 3-gram string.
+    combined = (h[:-2] * np.uint64(1_000_003) * np.uint64(1_000_003)
+                + h[1:-1] * np.uint64(1_000_003) + h[2:]) & np.uint64(0xFFFFFFFF)
+    return np.unique(combined.astype(np.uint32))
+
+
+@dataclass
+class Paragraph:
+    digest: int
+    shingles: np.ndarray
+    marks: frozenset[str]
+    words: int = 0
+    start: str = ""
+    """The first words, normalised (to recognise "Читайте также", "Источник: ...")."""
+
+
+@dataclass
+class Fingerprint:
+    """The comparable parts of one article."""
+
+    paragraphs: list[Paragraph]
+    title_marks: frozenset[str] = field(default_factory=frozenset)
+
+    def kept(self, templates: set[int] | frozenset[int]) -> list[Paragraph]:
+        """Paragraphs that are not known templates."""
+        return [p for p in self.paragraphs if p.digest not in templates]
+
+    def shingle_set(self, templates: set[int] | frozenset[int] = frozenset()) -> np.ndarray:
+        parts = [p.shingles for p in self.kept(templates)]
+        if not parts:
+            return np.empty(0, dtype=np.uint32)
+        return np.unique(np.concatenate(parts))
+
+    def mark_set(self, templates: set[int] | frozenset[int] = frozenset()) -> set[str]:
+        out = set(self.title_marks)
+        for p in self.kept(templates):
+            out |= p.marks
+        return out
+
+
+def fingerprint(text: str, *, title: str | None = None) -> Fingerprint:
+    paragraphs = []
+    for raw in text.split("\n\n"):
+        raw = raw.strip()
+        if not raw:
+            continue
+        norm = normalize_text(raw)
+        if not norm:
+            continue
+        words = norm.split()
+        paragraphs.append(Paragraph(
+            digest=zlib.crc32(norm.encode("utf-8")) | (len(norm) << 32),
+            shingles=shingles(words),
+            marks=frozenset(marks(raw)),
+            words=len(words),
+            start=" ".join(words[:3]),
+        ))
+    return Fingerprint(paragraphs, frozenset(marks(title)) if title else frozenset())
