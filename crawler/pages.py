@@ -15,7 +15,7 @@ from crawler.registry import Source
 from pipelines.dates import choose_date, format_published_at, url_date
 from pipelines.dedup import canonical_url, content_hash
 from pipelines.extract import extract_article
-from pipelines.relevance import classify
+from pipelines.relevance import classify, to_record
 
 
 def decode_page(body: bytes, encoding: str | None = None) -> str:
@@ -54,8 +54,8 @@ def extract_page(html: str, *, url: str, source: Source | None, now: datetime,
         date_source=choice.candidate.origin if choice.candidate else None,
         content_hash=content_hash(article.text),
     )
-    relevance = classify(article.title, article.text)
-    record.update(relevant=relevance.relevant, topics=list(relevance.topics))
+    relevance = classify(article.title, article.text, language=article.language)
+    record.update(to_record(relevance))
     if explain:
         explanation = dict(explanation)
         explanation["published_at"] = (
@@ -68,6 +68,8 @@ def extract_page(html: str, *, url: str, source: Source | None, now: datetime,
         explanation["relevant"] = (
             f"topics {', '.join(relevance.topics)} (score {relevance.score})"
             if relevance.relevant else f"no civil-society topic (score {relevance.score})"
+        ) + (f"; traps {', '.join(relevance.traps)}" if relevance.traps else "") + (
+            f"; threshold {relevance.threshold:g}"
         )
         record["explain"] = explanation
     return record

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from models.schema import Article, Source, to_utc_text
 from pipelines.dedup import DedupIndex, published_first
 from pipelines.items import ArticleItem
+from pipelines.tagstore import TagWriter, relevance_columns
 
 
 class ArticleWriter:
@@ -38,6 +39,7 @@ class ArticleWriter:
         self.demoted: list[str] = []
         """Source ids of originals that became copies of an older article (drained by
         the caller)."""
+        self.tags = TagWriter(session)
 
     def _stored_url(self, canonical: str) -> int | None:
         with self.session.no_autoflush:
@@ -98,8 +100,13 @@ class ArticleWriter:
             state_supplied=int(item.state_supplied), supplier=item.supplier,
             discovered_via=item.discovered_via or None, crawl_run_id=self.run_id,
         )
+        if item.relevance is not None:  # score, terms (and relevant/topics, the same)
+            for name, value in relevance_columns(item.relevance).items():
+                setattr(row, name, value)
         self.session.add(row)
         self.session.flush()
+        if item.relevance is not None:
+            self.tags.write(row.id, item.relevance)
         if verdict.duplicate_of is not None and older is None:
             self._repoint(verdict.duplicate_of, row.id)
             self.index.replace_original(item.content_hash, row.id)
