@@ -56,6 +56,9 @@ class Trap:
     terms: tuple[str, ...]
     """Term ids a context trap disarms; empty for a phrase trap (masks every term)."""
     window: int
+    article_min: int = 0
+    """With ``scope = "article"``: this many distinct context words anywhere in the
+    article disarm the terms everywhere (0: only within ``window``)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class Entry:
 
     category: str
     id: str
+    form: str = ""
+    """The phrase as written in the rules file."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,8 @@ class Hit:
     first: int
     """Index of the first token (for context windows)."""
     last: int
-    text: str
+    form: str
+    """The rules phrase that matched."""
 
 
 @dataclass
@@ -116,11 +122,13 @@ class Rules:
     sources: dict[str, str] = field(default_factory=dict)
     """File name -> the path it was read from (for messages)."""
 
-    def find(self, toks: list[Token], field_name: str) -> list[Hit]:
-        """Every phrase of every language found in ``toks`` (overlaps included)."""
+    def find(self, toks: list[Token], field_name: str,
+             languages: Iterable[str] = LANGUAGES) -> list[Hit]:
+        """Every phrase of ``languages`` found in ``toks`` (overlaps included)."""
         hits: list[Hit] = []
         seen: set[tuple[str, str, int, int]] = set()
-        for lang, norm in self.normalisers.items():
+        for lang in languages:
+            norm = self.normalisers[lang]
             index = self.index.get(lang)
             if not index:
                 continue
@@ -137,7 +145,7 @@ class Rules:
                             continue
                         seen.add(sig)
                         hits.append(Hit(entry.category, entry.id, field_name, toks[i].start,
-                                        toks[j - 1].end, i, j - 1, ""))
+                                        toks[j - 1].end, i, j - 1, entry.form))
         return hits
 
 
@@ -214,7 +222,7 @@ class _Compiler:
             seq = self.rules.normalisers[lang].phrase(form)
             if not seq:
                 raise RulesError(f"{where}: {what}: {lang} phrase {form!r} has no words")
-            index[lang][seq[0]].append((seq, entry))
+            index[lang][seq[0]].append((seq, Entry(entry.category, entry.id, form)))
         return {lang: dict(idx) for lang, idx in index.items()}
 
 
@@ -289,7 +297,8 @@ def _load_terms(rules: Rules, comp: _Compiler, data: dict[str, Any], where: str)
 def _load_traps(rules: Rules, comp: _Compiler, data: dict[str, Any], where: str) -> None:
     for e in _entries(where, data, "traps"):
         what = f"trap '{e['id']}'"
-        _check_keys(where, what, e, ("id", "terms", "context", "window", "note"))
+        _check_keys(where, what, e, ("id", "terms", "context", "window", "scope",
+                                     "min_context", "note"))
         terms = tuple(e.get("terms", ()))
         for t in terms:
             if t not in rules.terms:
@@ -313,7 +322,13 @@ def _load_traps(rules: Rules, comp: _Compiler, data: dict[str, Any], where: str)
             raise RulesError(f"{where}: {what}: no phrase in any language")
         else:
             comp.add(where, what, Entry("trap", e["id"]), phrases)
-        rules.traps[e["id"]] = Trap(e["id"], terms, window)
+        scope = e.get("scope", "window")
+        if scope not in ("window", "article"):
+            raise RulesError(f"{where}: {what}: 'scope' must be 'window' or 'article'")
+        article_min = e.get("min_context", 2) if scope == "article" else 0
+        if not isinstance(article_min, int) or article_min < 0:
+            raise RulesError(f"{where}: {what}: 'min_context' must be a whole number >= 1")
+        rules.traps[e["id"]] = Trap(e["id"], terms, window, article_min)
 
 
 def _load_regions(rules: Rules, comp: _Compiler, data: dict[str, Any], where: str) -> None:

@@ -42,6 +42,7 @@ LANGUAGES = ("ru", "kk", "az", "uz", "ky", "en")
 #: The script a language's lexicon is written in (uz: the Latin alphabet of 1995).
 SCRIPT = {"ru": "cyr", "kk": "cyr", "ky": "cyr", "az": "lat", "uz": "lat", "en": "lat"}
 CACHE_WORDS = 200_000
+_PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,5}s$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,8 @@ class Normaliser:
         self.suffix = suffix
 
     def token_keys(self, token: Token) -> tuple[str, ...]:
+        if _PLURAL_ACRONYM.match(token.text):  # NGOs, CSOs, NNTs
+            return self._keys(fold(token.text[:-1]))
         word = fold(token.text)
         if self.suffix is not None and "-" in word:
             head, _, tail = word.partition("-")
@@ -195,7 +198,7 @@ class Normaliser:
             return tuple(self.token_keys(t)[0] for t in tokens(text))
         if self.code == "ru":
             return tuple(_ru_phrase_key(fold(t.text)) for t in tokens(text))
-        return tuple(self._keys(fold(t.text))[0] for t in tokens(text))
+        return tuple(self.token_keys(t)[0] for t in tokens(text))
 
 
 def normaliser(code: str, morphology: dict[str, dict]) -> Normaliser:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from pipelines.items import ArticleItem
 from pipelines.lexicon import Hit, Rules, RulesError, load_rules
-from pipelines.morphology import fold, tokens
+from pipelines.morphology import LANGUAGES, fold, tokens
 
 __all__ = ["Classification", "Relevance", "RulesError", "classify"]
 
@@ -121,16 +121,24 @@ def classify(title: str | None, text: str, *, language: str | None = None,
     limit = sc["threshold"] if threshold is None else threshold
     fields = {"title": title or "", "text": text or ""}
     by_cat: dict[str, list[Hit]] = {}
+    langs = _languages(language, fields["title"] + "\n" + fields["text"])
     for name, value in fields.items():
-        for h in rules.find(tokens(value), name):
+        for h in rules.find(tokens(value), name, langs):
             by_cat.setdefault(h.category, []).append(h)
     trap_hits = by_cat.get("trap", [])
     context = by_cat.get("context", [])
     counted: list[Hit] = []
     disarmed: list[Hit] = []
     fired: set[str] = {h.id for h in trap_hits}
+    # Article-wide context traps: enough distinct context words anywhere.
+    words: dict[str, set[str]] = {}
+    for c in context:
+        words.setdefault(c.id, set()).add(c.form)
+    article_wide = {tid for tid, found in words.items()
+                    if rules.traps[tid].article_min and len(found) >= rules.traps[tid].article_min}
+    fired |= article_wide
     for h in _longest(by_cat.get("term", [])):
-        if _overlaps(h, trap_hits):
+        if _overlaps(h, trap_hits) or any(h.id in rules.traps[t].terms for t in article_wide):
             disarmed.append(h)
             continue
         near = [c for c in context if c.field == h.field and h.id in rules.traps[c.id].terms
@@ -140,6 +148,15 @@ def classify(title: str | None, text: str, *, language: str | None = None,
             disarmed.append(h)
             continue
         counted.append(h)
+    # A title is too short to carry its own context: a term of the title whose every
+    # mention in the text is disarmed ("Набор добровольцев" over a text about the
+    # front) is disarmed too.
+    in_text = {h.id for h in counted if h.field == "text"}
+    trapped_text = {h.id for h in disarmed if h.field == "text"}
+    for h in [h for h in counted if h.field == "title"]:
+        if h.id in trapped_text and h.id not in in_text:
+            counted.remove(h)
+            disarmed.append(h)
     score, topic_score = _score(rules, counted)
     relevant = score >= limit
     topics = tuple(t for t in rules.topics if topic_score.get(t, 0) >= sc["topic_min"]) \
@@ -157,6 +174,18 @@ def classify(title: str | None, text: str, *, language: str | None = None,
             by_cat.get("title", []), offset),
         threshold=limit, language=language, topic_scores=dict(topic_score), rules=rules,
     )
+
+
+#: Letters that show a text (or a quote in it) is in kk / ky / az / uz: the lexicons of
+#: those languages are matched only then or when the article is in that language, so
+#: that a Russian "семей" (of families) never meets the Kazakh name "Семей".
+_LETTERS = {"kk": re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]"), "ky": re.compile("[ңөүҢӨҮ]"),
+            "az": re.compile("[əƏ]"), "uz": re.compile("[oOgG][ʻ‘'’]")}
+
+
+def _languages(language: str | None, text: str) -> tuple[str, ...]:
+    return tuple(lang for lang in LANGUAGES
+                 if lang not in _LETTERS or lang == language or _LETTERS[lang].search(text))
 
 
 def _overlaps(h: Hit, others: list[Hit]) -> bool:
@@ -232,12 +261,13 @@ def _organisations(rules: Rules, fields: dict[str, str], named: list[Hit], kinds
 def _adjacent_kind(value: str, start: int, end: int, kinds: list[Hit],
                    titles: list[Hit]) -> str | None:
     """The organisation kind written right before (or right after) a quoted name,
-    unless the name is the title of an event or prize (``[[titles]]``)."""
+    unless the name is the title of an event or prize (``[[titles]]`` right before the kind,
+    or right after the quotes)."""
     if any(t.start >= end and _GAP.match(value[end:t.start]) for t in titles):
         return None
     for k in kinds:
         if k.end <= start and _GAP.match(value[k.end:start]):
-            if any(t.last < k.first and k.first - t.last <= 3 for t in titles):
+            if any(t.last == k.first - 1 for t in titles):
                 return None
             return k.id
     for k in kinds:
