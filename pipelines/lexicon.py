@@ -127,18 +127,28 @@ class Rules:
         """Every phrase of ``languages`` found in ``toks`` (overlaps included)."""
         hits: list[Hit] = []
         seen: set[tuple[str, str, int, int]] = set()
+        n_toks = len(toks)
         for lang in languages:
-            norm = self.normalisers[lang]
             index = self.index.get(lang)
             if not index:
                 continue
-            keys = [norm.token_keys(t) if t.script == norm.script else () for t in toks]
+            norm = self.normalisers[lang]
+            script, cached, compute = norm.script, norm.seen, norm.token_keys
+            # The hot loop of classification: one dict lookup per token when cached.
+            keys = [(cached[t.text] if t.text in cached else compute(t))
+                    if t.script == script else () for t in toks]
+            get = index.get
             for i, cands in enumerate(keys):
                 for k in cands:
-                    for seq, entry in index.get(k, ()):
-                        j = i + len(seq)
-                        if j > len(keys) or any(seq[n] not in keys[i + n]
-                                                for n in range(1, len(seq))):
+                    entries = get(k)
+                    if entries is None:
+                        continue
+                    for seq, entry in entries:
+                        size = len(seq)
+                        j = i + size
+                        if size > 1 and (j > n_toks or seq[1] not in keys[i + 1] or (
+                                size > 2 and any(seq[n] not in keys[i + n]
+                                                 for n in range(2, size)))):
                             continue
                         sig = (entry.category, entry.id, toks[i].start, toks[j - 1].end)
                         if sig in seen:
@@ -223,6 +233,9 @@ class _Compiler:
             if not seq:
                 raise RulesError(f"{where}: {what}: {lang} phrase {form!r} has no words")
             index[lang][seq[0]].append((seq, Entry(entry.category, entry.id, form)))
+        for lang, idx in index.items():
+            self.rules.normalisers[lang].freeze(
+                k for entries in idx.values() for seq, _ in entries for k in seq)
         return {lang: dict(idx) for lang, idx in index.items()}
 
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 #: A word: letters and digits, with inner hyphens and apostrophes ("QHT-lər",
 #: "Северо-Казахстанской", "ko'ngilli", "o‘zbek").
@@ -43,10 +43,10 @@ LANGUAGES = ("ru", "kk", "az", "uz", "ky", "en")
 SCRIPT = {"ru": "cyr", "kk": "cyr", "ky": "cyr", "az": "lat", "uz": "lat", "en": "lat"}
 CACHE_WORDS = 200_000
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,5}s$")
+PREFIX = 4
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str
     """As written (case kept: acronyms are recognised by it)."""
     start: int
@@ -60,13 +60,23 @@ def fold(word: str) -> str:
     return word.translate(_APOSTROPHES).casefold().replace("ё", "е")
 
 
+_SCRIPTS: dict[str, str] = {}
+
+
+def _script(word: str) -> str:
+    script = _SCRIPTS.get(word)
+    if script is None:
+        if len(_SCRIPTS) > CACHE_WORDS:
+            _SCRIPTS.clear()
+        script = _SCRIPTS[word] = ("cyr" if CYRILLIC.search(word) else
+                                   "lat" if LATIN.search(word) else "")
+    return script
+
+
 def tokens(text: str) -> list[Token]:
-    out: list[Token] = []
-    for m in _WORD.finditer(text):
-        w = m.group()
-        script = "cyr" if CYRILLIC.search(w) else "lat" if LATIN.search(w) else ""
-        out.append(Token(w, m.start(), m.end(), script))
-    return out
+    scripts = _SCRIPTS
+    return [Token(w, m.start(), m.end(), scripts.get(w) or _script(w))
+            for m in _WORD.finditer(text) for w in (m.group(),)]
 
 
 # -- ru: pymorphy3 -------------------------------------------------------------
@@ -95,7 +105,7 @@ def _ru_phrase_key(word: str) -> str:
 def _ru_keys(word: str) -> tuple[str, ...]:
     if not CYRILLIC.search(word):
         return (word,)
-    forms = dict.fromkeys(fold(p.normal_form) for p in _morph().parse(word))
+    forms = dict.fromkeys(fold(f) for f in _morph().normal_forms(word))
     return tuple(forms) or (word,)
 
 
@@ -174,16 +184,44 @@ class Normaliser:
         self.script = SCRIPT[code]
         self._keys = keys
         self.suffix = suffix
+        self.prefixes: frozenset[str] | None = None
+        """First PREFIX letters of every lexicon key (set once the lexicon is compiled):
+        a word that starts otherwise cannot match, so it is never analysed.  Inflection
+        in all six languages is at the end of the word, so a word and its base form
+        share their first letters (Russian exceptions are suppletive forms such as
+        "люди", which no lexicon entry needs)."""
+        self.seen: dict[str, tuple[str, ...]] = {}
+        """Token text -> keys, filled by ``token_keys`` (read directly in the hot loop)."""
 
     def token_keys(self, token: Token) -> tuple[str, ...]:
-        if _PLURAL_ACRONYM.match(token.text):  # NGOs, CSOs, NNTs
-            return self._keys(fold(token.text[:-1]))
-        word = fold(token.text)
+        text = token.text
+        keys = self.seen.get(text)
+        if keys is None:
+            if len(self.seen) > CACHE_WORDS:
+                self.seen.clear()
+            keys = self.seen[text] = self._token_keys(text)
+        return keys
+
+    def _token_keys(self, text: str) -> tuple[str, ...]:
+        if _PLURAL_ACRONYM.match(text):  # NGOs, CSOs, NNTs
+            text = text[:-1]
+        word = fold(text)
+        if self.prefixes is not None and word[:PREFIX] not in self.prefixes and (
+                self.suffix is None
+                or not any(word[:n] in self.prefixes for n in range(2, PREFIX))):
+            return ()  # cannot start any lexicon phrase or continue one
         if self.suffix is not None and "-" in word:
             head, _, tail = word.partition("-")
             if self.suffix.suffix_chain(tail):  # "ҮЕҰ-ға", "QHT-lərin": the acronym
                 word = head
         return self._keys(word)
+
+    def freeze(self, keys: Iterable[str]) -> None:
+        """Only words starting like one of ``keys`` are analysed from now on (in kk, az,
+        uz, ky a key shorter than PREFIX letters, "қор", admits the words starting with it;
+        in Russian and English it is a whole word)."""
+        self.prefixes = frozenset(k[:PREFIX] for k in keys)
+        self.seen.clear()
 
     def learn(self, text: str) -> None:
         """Make the words of a lexicon phrase known (suffix languages); call for every

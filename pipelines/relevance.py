@@ -102,14 +102,16 @@ Relevance = Classification
 
 
 def _longest(hits: list[Hit]) -> list[Hit]:
-    """Drop a hit covered by a longer one of the same category."""
-    hits = sorted(hits, key=lambda h: (h.start, -(h.end - h.start)))
+    """Drop a hit covered by a longer one (hits of one category; equal spans all stay)."""
     kept: list[Hit] = []
-    for h in hits:
-        if any(k.field == h.field and k.start <= h.start and h.end <= k.end
-               and (k.end - k.start) > (h.end - h.start) for k in kept):
+    reach: dict[str, tuple[int, int]] = {}  # field -> (furthest end so far, its start)
+    for h in sorted(hits, key=lambda h: (h.field, h.start, -h.end)):
+        end, start = reach.get(h.field, (-1, -1))
+        if h.end < end or (h.end == end and h.start > start):
             continue
         kept.append(h)
+        if h.end > end:
+            reach[h.field] = (h.end, h.start)
     return kept
 
 
