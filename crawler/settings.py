@@ -10,6 +10,10 @@ civmon's own settings share the ``CIVMON_`` prefix; override any of them with
 - ``CIVMON_COMMIT_EVERY``: store batch size (default 50)
 - ``CIVMON_DATE_MAX_SKEW_MINUTES``: how far past the fetch time a date may lie
 - ``CIVMON_LOCK``: refuse to run two crawls on one database at once (default True)
+- ``CIVMON_RELEVANCE_THRESHOLD``: score an article needs to be relevant (empty: the
+  ``[scoring] threshold`` of ``pipelines/rules/relevance/terms.toml``)
+- ``CIVMON_RELEVANCE_RULES``: folder of relevance rules files replacing the packaged
+  ones of the same name (empty: the packaged rules; see docs/relevance.md)
 """
 
 BOT_NAME = "civmon"

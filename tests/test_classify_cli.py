@@ -111,6 +111,21 @@ def test_classify_scores_unscored_articles_then_rebuild_prints_changes(
     assert "became relevant" in err and _query(db, "SELECT sum(relevant) FROM articles") == [(2,)]
 
 
+def test_the_documented_tag_queries_run(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    _store(db, classified=True)
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "database.md").read_text("utf-8")
+    section = doc.split("## Topics, regions and organisations", 1)[1].split("## ", 1)[0]
+    sql = section.split("```sql", 1)[1].split("```", 1)[0]
+    statements = [st for st in sql.split(";") if st.strip() and not all(
+        line.strip().startswith("--") or not line.strip() for line in st.splitlines())]
+    assert len(statements) == 5
+    results = [_query(db, st) for st in statements]
+    assert ("Kostanay Region", "KZ-39", 1) in results[0]
+    assert any(r[1] == "Forums and events" for r in results[1])
+    assert any(r[0] == "Public association «Зелёный берег»" for r in results[2])
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["classify", "--db", "/nonexistent/x.sqlite"], "no such database"),
     (["classify", "--rules", "/nonexistent/rules"], "relevance rules folder not found"),
