@@ -152,3 +152,41 @@ def test_export_shows_relevant_articles_unless_all(tmp_path: Path, capsys) -> No
     assert titles() == relevant
     assert titles("--relevant") == relevant  # accepted for old scripts
     assert titles("--all") == sorted(a[2] for a in ARTICLES)
+
+
+def test_tags_are_stored_on_postgresql() -> None:
+    from sqlalchemy import delete, select, text
+    from test_store import _postgres_url  # tests/ is on sys.path (rootdir-relative)
+
+    from models.schema import Article, ArticleOrganisation, ArticleRegion, ArticleTopic
+
+    engine = open_engine(_postgres_url())
+    reg = load_registry()
+    url = "https://tengrinews.kz/news/pg-tags-1"
+
+    def cleanup() -> None:
+        with Session(engine) as s:
+            ids = s.scalars(select(Article.id).where(Article.canonical_url == canonical_url(url)))
+            ids = list(ids)
+            for table in (ArticleTopic, ArticleRegion, ArticleOrganisation):
+                s.execute(delete(table).where(table.article_id.in_(ids)))
+            s.execute(delete(Article).where(Article.id.in_(ids)))
+            s.commit()
+
+    try:
+        cleanup()
+        sid, _u, title, body = ARTICLES[0]
+        with Session(engine) as s:
+            it = ArticleItem(source_id=sid, url=url, html="", source=reg.get(sid),
+                             fetched_at=datetime(2025, 11, 25, tzinfo=UTC), title=title,
+                             text=body + " pg", published_at="2025-11-24")
+            it.canonical_url, it.content_hash = canonical_url(url), content_hash(it.text)
+            apply(it, classify(it.title, it.text))
+            row = ArticleWriter(s).write(it)
+            s.commit()
+            got = s.execute(text("SELECT region_id FROM article_regions WHERE article_id = :i"),
+                            {"i": row.id}).scalars().all()
+        assert {"kz-kostanay", "kz-kostanay-region"} <= set(got)
+    finally:
+        cleanup()
+        engine.dispose()
