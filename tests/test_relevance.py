@@ -197,8 +197,8 @@ def _rules_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize(("name", "old", "new", "message"), [
-    ("terms.toml", 'topics = ["state_ngo_relations"]', 'topics = ["sport"]',
-     "terms.toml: term 'civil_society': unknown topic 'sport'"),
+    ("terms.toml", 'topics = ["public_councils"]', 'topics = ["sport"]',
+     "terms.toml: term 'public_council': unknown topic 'sport'"),
     ("terms.toml", "weight = 3", 'weight = "high"',
      "terms.toml: term 'ngo': 'weight' must be a number >= 0"),
     ("terms.toml", 'id = "ngo"\n', 'id = "ngo"\ncolour = "red"\n',
