@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from crawler.cli_classify import check_relevance_settings
 from crawler.cli_classify import classify as classify_command
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -103,6 +104,7 @@ def crawl(source_ids, sources_file, db, set_) -> None:
             known = ", ".join(s.id for s in registry)
             raise UserError(f"unknown source '{sid}' in {registry.path} (known: {known})")
     overrides = _overrides(set_)
+    check_relevance_settings(overrides)
     overrides.setdefault("CIVMON_SOURCES", str(Path(registry.path)))
     overrides.setdefault("CIVMON_DB", db or "")
     overrides.setdefault("CIVMON_COMMAND", "crawl")
@@ -138,6 +140,7 @@ def demo(db, set_, port) -> None:
 
     _check_db(db)
     overrides = _overrides(set_)
+    check_relevance_settings(overrides)
     try:
         result = run_demo(db, overrides, port=port)
     except RunLockedError as exc:

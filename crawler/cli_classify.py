@@ -49,6 +49,24 @@ def describe(before: Stored, after: Stored) -> str | None:
     return f"score {old}→{after.score:g}; " + "; ".join(bits)
 
 
+def check_relevance_settings(settings: dict[str, str]) -> None:
+    """Fail before a crawl starts when CIVMON_RELEVANCE_THRESHOLD or the rules folder
+    of CIVMON_RELEVANCE_RULES is bad (one line, exit status 2)."""
+    from pipelines.lexicon import RulesError, load_rules
+
+    raw = settings.get("CIVMON_RELEVANCE_THRESHOLD")
+    if raw not in (None, ""):
+        try:
+            float(raw)
+        except ValueError:
+            raise click.UsageError(f"CIVMON_RELEVANCE_THRESHOLD must be a number, got {raw!r}"
+                                   ) from None
+    try:
+        load_rules(settings.get("CIVMON_RELEVANCE_RULES") or None)
+    except RulesError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @click.command("classify", context_settings=CONTEXT)
 @click.option("--rebuild", is_flag=True,
               help="Re-score and re-tag every stored article (default: only those never "

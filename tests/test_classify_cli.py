@@ -130,6 +130,10 @@ def test_the_documented_tag_queries_run(tmp_path: Path) -> None:
     (["classify", "--db", "/nonexistent/x.sqlite"], "no such database"),
     (["classify", "--rules", "/nonexistent/rules"], "relevance rules folder not found"),
     (["export", "--relevant", "--all"], "--relevant and --all contradict each other"),
+    (["crawl", "-s", "CIVMON_RELEVANCE_THRESHOLD=high"],
+     "CIVMON_RELEVANCE_THRESHOLD must be a number, got 'high'"),
+    (["demo", "-s", "CIVMON_RELEVANCE_RULES=/nonexistent/rules"],
+     "relevance rules folder not found"),
 ])
 def test_classify_and_export_errors_are_one_line(capsys, argv, message) -> None:
     code, _out, err = run(capsys, *argv)
@@ -190,3 +194,20 @@ def test_tags_are_stored_on_postgresql() -> None:
     finally:
         cleanup()
         engine.dispose()
+
+
+def test_extract_prints_the_relevance_fields(capsys) -> None:
+    page = Path(__file__).parent / "fixtures" / "pages" / "7152-kz_seed004_sko_forum"
+    import json
+
+    spec = json.loads(page.with_suffix(".json").read_text("utf-8"))
+    code, out, err = run(capsys, "extract", str(page.with_suffix(".html")), "--url",
+                         spec["url"], "--source", spec["source"], "--explain")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["relevant"] and data["relevance_score"] >= 6
+    assert {"kz-petropavlovsk", "kz-north-kazakhstan"} <= set(data["regions"])
+    term = data["relevance_terms"][0]
+    text = data[term["field"]]
+    assert text[term["start"]:term["end"]] == term["text"]
+    assert "threshold 6" in data["explain"]["relevant"]
