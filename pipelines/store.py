@@ -1,7 +1,8 @@
 """Storing articles: one row per canonical URL, copies linked to their original.
 
 ``ArticleWriter`` is the plain part: given an open session it upserts the
-``sources`` row, applies the dedup verdict and inserts the ``articles`` row.
+``sources`` row, applies the dedup verdict and inserts the ``articles`` row
+(with its relevance score, terms and tag rows: ``pipelines.tagstore``).
 ``StorePipeline`` wraps it for Scrapy: it opens the database named by
 ``CIVMON_DB`` (default ``data/civmon.sqlite``; a path or a SQLAlchemy URL),
 commits every ``CIVMON_COMMIT_EVERY`` items (default 50) and at close, and
