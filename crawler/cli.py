@@ -1,4 +1,5 @@
-"""The ``civmon`` command line: crawl, demo, export, extract, sources, dedup.
+"""The ``civmon`` command line: crawl, demo, export, extract, sources, dedup,
+classify, runs, health.
 
 The command set and options are a contract (DESIGN.md); new options may be
 added.  A user error is one line on stderr, ``civmon: error: ...``, and exit
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import click
 
 from crawler import exitcodes
+from crawler.cli_classify import classify as classify_command
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -204,20 +206,24 @@ def _parse_day(_ctx, param, value: str | None) -> date | None:
 @click.option("--country", "countries", multiple=True, metavar="CC",
               help="Only this country, ISO 3166-1 alpha-2 (repeatable).")
 @click.option("--query", metavar="TEXT", help="Only articles whose title or text contains TEXT.")
-@click.option("--relevant", "relevant_only", is_flag=True,
-              help="Only civil-society news (relevant = 1).")
+@click.option("--relevant", "relevant_flag", is_flag=True,
+              help="Only civil-society news (relevant = 1): the default, kept for old scripts.")
+@click.option("--all", "include_all", is_flag=True,
+              help="Also the articles that are not civil-society news (relevant = 0).")
 @click.option("--originals", "originals_only", is_flag=True,
               help="Leave out copies (rows with duplicate_of set).")
 @click.option("--excel", is_flag=True, help="UTF-8 with BOM, cells trimmed to Excel's limit.")
 @click.option("--sql", "show_sql", is_flag=True, help="Print the SQL instead of running it.")
 @db_option
-def export(fmt, output, since, until, sources, countries, query, relevant_only,
+def export(fmt, output, since, until, sources, countries, query, relevant_flag, include_all,
            originals_only, excel, show_sql, db) -> None:
-    """Export articles as CSV or JSON Lines (columns: docs/export.md).
+    """Export civil-society articles as CSV or JSON Lines (columns: docs/export.md).
+
+    Only relevant articles unless --all.
 
     \b
     Example:
-      civmon export --since 2025-11-01 --country KZ --relevant --excel -o kz.csv
+      civmon export --since 2025-11-01 --country KZ --excel -o kz.csv
     """
     from crawler.export import (
         ExportFilter,
@@ -228,6 +234,9 @@ def export(fmt, output, since, until, sources, countries, query, relevant_only,
     )
     if since and until and since > until:
         raise UserError(f"--since {since} is after --until {until}")
+    if relevant_flag and include_all:
+        raise UserError("--relevant and --all contradict each other")
+    relevant_only = not include_all
     if excel and fmt != "csv":
         raise UserError("--excel applies to --format csv only")
     if output and not Path(output).expanduser().absolute().parent.is_dir():
@@ -356,6 +365,7 @@ cli_runs.register(cli, CONTEXT, db_option, _open_readonly)
 from crawler import cli_dedup  # noqa: E402  (a command in its own module)
 
 cli_dedup.register(sys.modules[__name__])
+cli.add_command(classify_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from crawler.registry import Source
 from pipelines.chain import process_page
+from pipelines.relevance import to_record
 
 
 def utf8_text(body: bytes) -> str | None:
@@ -60,9 +61,8 @@ def extract_page(html: str, *, url: str, source: Source | None, now: datetime,
         date_precision=item.date_precision,
         date_source=item.date_source,
         content_hash=item.content_hash,
-        relevant=item.relevant,
-        topics=list(item.topics),
     )
+    record.update(to_record(relevance))
     if explain:
         explanation = dict(explanation)
         explanation["published_at"] = (
@@ -77,6 +77,8 @@ def extract_page(html: str, *, url: str, source: Source | None, now: datetime,
         explanation["relevant"] = (
             f"topics {', '.join(relevance.topics)} (score {relevance.score})"
             if relevance.relevant else f"no civil-society topic (score {relevance.score})"
+        ) + (f"; traps {', '.join(relevance.traps)}" if relevance.traps else "") + (
+            f"; threshold {relevance.threshold:g}"
         )
         record["explain"] = explanation
     return record

@@ -74,6 +74,30 @@ def check_setting(name: str, value: Any, defaults: Mapping[str, Any]) -> None:
         except ValueError as exc:
             raise PreflightError(f"-s {exc}") from None
         return
+    if name.startswith(("CIVMON_DEDUP_", "CIVMON_NEAR_DUP_", "CIVMON_STORY_")):
+        from pipelines.linking import linker_options
+
+        try:
+            linker_options({name: text})
+        except ValueError as exc:
+            raise PreflightError(f"-s {exc}") from None
+        return
+    if name == "CIVMON_RELEVANCE_THRESHOLD":
+        try:
+            threshold = float(text) if text else 0.0
+        except ValueError:
+            raise PreflightError(f"-s {name}: {value!r} is not a number") from None
+        if threshold < 0:
+            raise PreflightError(f"-s {name}: {value!r} must be >= 0")
+        return
+    if name == "CIVMON_RELEVANCE_RULES":
+        from pipelines.lexicon import RulesError, load_rules
+
+        try:
+            load_rules(text or None)
+        except RulesError as exc:
+            raise PreflightError(f"-s {name}: {exc}") from None
+        return
     for table, low, word in ((POSITIVE, 0, "> 0"), (NON_NEGATIVE, -1, ">= 0")):
         if name in table:
             kind = table[name]

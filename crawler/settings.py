@@ -17,6 +17,10 @@ civmon's own settings share the ``CIVMON_`` prefix; override any of them with
 - ``CIVMON_LOCK``: refuse to run two crawls on one database at once (default True)
 - ``CIVMON_DEDUP_*``, ``CIVMON_NEAR_DUP_*``, ``CIVMON_STORY_*``: reprint and story
   thresholds and the window (``pipelines.linking``; docs/database.md)
+- ``CIVMON_RELEVANCE_THRESHOLD``: score an article needs to be relevant (empty: the
+  ``[scoring] threshold`` of ``pipelines/rules/relevance/terms.toml``)
+- ``CIVMON_RELEVANCE_RULES``: folder of relevance rules files replacing the packaged
+  ones of the same name (empty: the packaged rules; see docs/relevance.md)
 """
 
 BOT_NAME = "civmon"
@@ -81,6 +85,24 @@ CIVMON_MAX_HTML_BYTES = 5 * 1024 * 1024
 CIVMON_REVISIT_DAYS = 2
 CIVMON_REVISIT_MAX = 100
 CIVMON_STOP_PAGING_KNOWN = True
+
+# Relevance (pipelines.relevance); empty: the packaged rules and their threshold.
+CIVMON_RELEVANCE_THRESHOLD = ""
+CIVMON_RELEVANCE_RULES = ""
+
+# Reprint and story thresholds (pipelines.linking.SETTINGS, docs/database.md);
+# empty: the built-in value.
+CIVMON_DEDUP_WINDOW_DAYS = ""
+CIVMON_DEDUP_DAYS_HELD = ""
+CIVMON_NEAR_DUP_CONTAINED = ""
+CIVMON_NEAR_DUP_BOTH = ""
+CIVMON_NEAR_DUP_MIN_SHINGLES = ""
+CIVMON_NEAR_DUP_NOVEL = ""
+CIVMON_STORY_WINDOW_DAYS = ""
+CIVMON_STORY_MIN_SHARED = ""
+CIVMON_STORY_MIN_RARE = ""
+CIVMON_STORY_SCORE = ""
+CIVMON_STORY_CREDITED_SCORE = ""
 
 EXTENSIONS = {
     "crawler.runs.CrawlRunRecorder": 100,

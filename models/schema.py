@@ -153,6 +153,10 @@ class Article(Base):
     )
     relevant: Mapped[int] = mapped_column(Integer, default=0, doc="1 = civil-society news")
     topics: Mapped[str | None] = mapped_column(Text, doc="matched topics, comma-separated")
+    relevance_score: Mapped[float | None] = mapped_column(
+        Float, doc="civil-society score (relevant when >= the threshold); NULL = not scored")
+    relevance_terms: Mapped[str | None] = mapped_column(
+        Text, doc="JSON list of the terms that counted: [term, field, start, end, text]")
     story_id: Mapped[int | None] = mapped_column(
         Integer, index=True, doc="same value for articles reporting the same event"
     )
@@ -173,6 +177,73 @@ class Article(Base):
     source: Mapped[Source] = relationship(back_populates="articles")
 
     __table_args__ = (Index("ix_articles_source_published", "source_id", "published_at"),)
+
+
+class Topic(Base):
+    """The topic taxonomy (pipelines/rules/relevance/topics.toml)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Region(Base):
+    """A place of the gazetteer (pipelines/rules/relevance/regions.toml)."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, doc="English display name")
+    level: Mapped[str] = mapped_column(String(16), doc="country / region / city / district")
+    country: Mapped[str] = mapped_column(String(2), doc="ISO 3166-1 alpha-2")
+    iso_code: Mapped[str | None] = mapped_column(String(8), doc="ISO 3166-2, where one exists")
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("regions.id"),
+                                                  doc="the region or country containing it")
+
+
+class Organisation(Base):
+    """One body: a gazetteer entry, or a quoted name with its kind ("foundation:дом надежды")."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, doc="display name (first spelling seen)")
+    kind: Mapped[str] = mapped_column(String(32), doc="public_association, foundation, ...")
+    country: Mapped[str | None] = mapped_column(String(2))
+    gazetteer: Mapped[int] = mapped_column(Integer, default=0,
+                                           doc="1 = from organisations.toml")
+
+
+class ArticleTopic(Base):
+    __tablename__ = "article_topics"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"), primary_key=True, index=True)
+    score: Mapped[float] = mapped_column(Float, doc="mentions of the topic's terms")
+
+
+class ArticleRegion(Base):
+    __tablename__ = "article_regions"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    region_id: Mapped[str] = mapped_column(ForeignKey("regions.id"), primary_key=True,
+                                           index=True)
+    mentions: Mapped[int] = mapped_column(Integer, doc="0 when tagged via a place inside it")
+    via: Mapped[str] = mapped_column(String(8), doc="text (named) / parent (contains one)")
+    first_position: Mapped[int | None] = mapped_column(
+        Integer, doc="offset of the first mention in title + blank line + text")
+
+
+class ArticleOrganisation(Base):
+    __tablename__ = "article_organisations"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"),
+                                                 primary_key=True, index=True)
+    mentions: Mapped[int] = mapped_column(Integer)
+    first_position: Mapped[int] = mapped_column(Integer)
 
 
 # The ledger's other tables (health, dead links, revisions): a module of their own.

@@ -90,11 +90,16 @@ def dates_stage(item: ArticleItem, *, max_skew: timedelta = DEFAULT_MAX_SKEW) ->
     return choice
 
 
-def relevance_stage(item: ArticleItem) -> relevance.Relevance:
-    """Fill ``relevant`` and ``topics``."""
-    found = relevance.classify(item.title, item.text)
-    item.relevant = found.relevant
-    item.topics = list(found.topics)
+def relevance_stage(item: ArticleItem, *, threshold: float | None = None,
+                    rules: relevance.Rules | None = None) -> relevance.Classification:
+    """Fill ``relevant``, ``topics`` and ``relevance`` (score, terms, regions, organisations).
+
+    ``threshold`` / ``rules``: from ``CIVMON_RELEVANCE_THRESHOLD`` /
+    ``CIVMON_RELEVANCE_RULES`` (None: the packaged rules and their threshold).
+    """
+    found = relevance.classify(item.title, item.text, language=item.language,
+                               threshold=threshold, rules=rules)
+    relevance.apply(item, found)
     return found
 
 
@@ -132,7 +137,7 @@ class PageResult:
     item: ArticleItem
     article: Article
     dates: DateChoice
-    relevance: relevance.Relevance
+    relevance: relevance.Classification
 
     @property
     def published_at(self) -> str | None:

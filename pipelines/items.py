@@ -75,6 +75,9 @@ class ArticleItem:
     # -- relevance ------------------------------------------------------------
     relevant: bool = False
     topics: list[str] = field(default_factory=list)
+    relevance: Any = field(default=None, repr=False)
+    """The whole ``pipelines.relevance.Classification`` (score, terms with positions,
+    regions, organisations): the store writes its tag tables from it."""
 
     # -- dedup ----------------------------------------------------------------
     canonical_url: str | None = None

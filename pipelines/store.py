@@ -1,7 +1,8 @@
 """Storing articles: one row per canonical URL, copies linked to their original.
 
 ``ArticleWriter`` is the plain part: given an open session it upserts the
-``sources`` row, applies the dedup verdict and inserts the ``articles`` row.
+``sources`` row, applies the dedup verdict and inserts the ``articles`` row
+(with its relevance score, terms and tag rows: ``pipelines.tagstore``).
 ``StorePipeline`` wraps it for Scrapy: it opens the database named by
 ``CIVMON_DB`` (default ``data/civmon.sqlite``; a path or a SQLAlchemy URL),
 writes a batch every ``CIVMON_COMMIT_EVERY`` items (default 50) or
@@ -37,6 +38,7 @@ from models.schema import Article, Source, to_utc_text
 from pipelines.dedup import DedupIndex, canonical_url
 from pipelines.items import ArticleItem
 from pipelines.linking import Linker, Stored, linker_options
+from pipelines.tagstore import TagWriter, relevance_columns
 
 #: Columns the linker reads from a stored article (and its source).
 _LINK_COLUMNS = (Article.id, Article.source_id, Article.text, Article.title,
@@ -81,6 +83,7 @@ class ArticleWriter:
         near_duplicate."""
         self.replaced_kind = "exact_duplicate"
         """How the former originals in ``demoted`` were linked."""
+        self.tags = TagWriter(session)
 
     def _window(self, first_day: str, end_day: str) -> Iterator[Stored]:
         return stored_rows(self.session, published_between(first_day, end_day))
@@ -163,6 +166,9 @@ class ArticleWriter:
             state_supplied=int(item.state_supplied), supplier=item.supplier,
             discovered_via=item.discovered_via or None, crawl_run_id=self.run_id,
         )
+        if item.relevance is not None:  # score, terms (and relevant/topics, the same)
+            for name, value in relevance_columns(item.relevance).items():
+                setattr(row, name, value)
         self.session.add(row)
         self.session.flush()
         if row.story_id is None:
@@ -171,6 +177,8 @@ class ArticleWriter:
             self._repoint(decision.replaces, row.id, decision.replaced_similarity)
             if verdict.duplicate_of is not None:
                 self.index.replace_original(item.content_hash, row.id)
+        if item.relevance is not None:
+            self.tags.write(row.id, item.relevance)
         self.index.remember(item.canonical_url, item.content_hash, row.id, older)
         stored.id, stored.duplicate_of, stored.story_id = row.id, older, row.story_id
         self.linker.remember(stored, decision)

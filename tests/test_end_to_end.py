@@ -280,3 +280,32 @@ def test_dead_site_fails_the_run_but_keeps_what_was_collected(tmp_path: Path) ->
     statuses = {r[0] for r in conn.execute("SELECT status FROM crawl_run_sources")}
     conn.close()
     assert statuses == {"broken"}
+
+
+SEED_TAGS = {  # seed -> (regions, organisations) the classifier must store
+    "000": ({"az"}, {"az-ngo-agency"}),
+    "001": ({"kz-kostanay", "kz-kostanay-region"}, set()),
+    "002": ({"az-baku"}, {"az-ngo-agency"}),
+    "003": ({"kz-kostanay", "kz-kostanay-region"}, set()),
+    "004": ({"kz-petropavlovsk", "kz-north-kazakhstan"}, set()),
+}
+
+
+def test_seeds_are_relevant_and_tagged_in_the_database(demo_db) -> None:
+    db = demo_db[0]
+    stored = rows(db)
+    conn = sqlite3.connect(db)
+    try:
+        for e in (e for e in EXPECTED if e.seed):
+            row = stored[key(e)]
+            regions, orgs = SEED_TAGS[e.seed[:3]]
+            assert row["relevant"] == 1 and row["relevance_score"] >= 6
+            got = {r for (r,) in conn.execute(
+                "SELECT region_id FROM article_regions WHERE article_id = ?", (row["id"],))}
+            assert regions <= got, (e.seed, got)
+            got = {o for (o,) in conn.execute("SELECT organisation_id FROM "
+                                              "article_organisations WHERE article_id = ?",
+                                              (row["id"],))}
+            assert orgs <= got, (e.seed, got)
+    finally:
+        conn.close()

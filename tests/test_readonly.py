@@ -38,7 +38,7 @@ def test_export_changes_neither_bytes_nor_journal_mode(capsys, tmp_path: Path) -
     conn.execute("PRAGMA journal_mode=DELETE")  # a researcher's copy, not in WAL
     conn.close()
     before = digest(db)
-    code, out, err = run(capsys, "export", "--db", str(db), "--format", "jsonl")
+    code, out, err = run(capsys, "export", "--db", str(db), "--format", "jsonl", "--all")
     assert code == 0, err
     assert "ro-1" in out
     assert digest(db) == before
@@ -79,7 +79,7 @@ def test_export_of_a_read_only_file(capsys, tmp_path: Path) -> None:
     db.chmod(0o444)
     folder.chmod(0o555)
     try:
-        code, out, err = run(capsys, "export", "--db", str(db), "--format", "jsonl")
+        code, out, err = run(capsys, "export", "--db", str(db), "--format", "jsonl", "--all")
     finally:
         folder.chmod(0o755)
     assert code == 0, err and "ro-1" in out
@@ -103,7 +103,7 @@ def test_export_works_on_a_read_only_file_system_and_crawl_refuses_cleanly(tmp_p
                     "file system")
     py = sys.executable
     script = (f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} && "
-              f"{py} -m crawler.cli export --db {folder}/c.sqlite --format jsonl; "
+              f"{py} -m crawler.cli export --db {folder}/c.sqlite --format jsonl --all; "
               f"echo rc=$?; {py} -m crawler.cli crawl --db {folder}/c.sqlite; echo rc=$?")
     proc = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True,
                           text=True, cwd=Path(__file__).resolve().parents[1], timeout=60)

@@ -31,6 +31,17 @@ def item(url: str, text_: str, source_id: str = "azertag-ru") -> ArticleItem:
     return it
 
 
+def _script_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from models.db import migrations_dir
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def test_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Path) -> None:
     db = tmp_path / "sub" / "c.sqlite"
     engine = open_engine(db)

@@ -1,0 +1,236 @@
+"""Relevance: morphology, traps, seeds tagged, organisations one per body, rules errors."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from crawler.sampleweb.content import read_seed
+from pipelines.lexicon import RulesError, load_rules
+from pipelines.morphology import fold
+from pipelines.relevance import RelevancePipeline, classify
+
+
+def region_ids(text: str, title: str = "") -> set[str]:
+    return {r.id for r in classify(title, text).regions}
+
+
+# -- the five seeds ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("seed", "regions", "organisations"), [
+    ("000_fb872cb42880516d.txt", {"az"}, {"az-ngo-agency"}),
+    ("001_1accda23450db27c.txt", {"kz-kostanay", "kz-kostanay-region", "kz"}, set()),
+    ("002_f287d511737c50f9.txt", {"az-baku", "az"}, {"az-ngo-agency", "otg"}),
+    ("003_e3047d9e5b76a064.txt", {"kz-kostanay", "kz-kostanay-region", "kz"}, set()),
+    ("004_8323342bee01eb34.txt", {"kz-petropavlovsk", "kz-north-kazakhstan", "kz"},
+     {"kz-civil-alliance"}),
+])
+def test_seeds_are_relevant_and_tagged(seed: str, regions: set[str],
+                                       organisations: set[str]) -> None:
+    c = classify(None, read_seed(seed), language="ru")
+    assert c.relevant and c.score >= c.threshold
+    assert regions <= {r.id for r in c.regions}
+    assert organisations <= {o.id for o in c.organisations}
+    assert not c.traps
+
+
+def test_a_city_brings_its_region_and_country_as_parents() -> None:
+    tags = {r.id: r for r in classify("", "Форум НПО прошёл в Петропавловске.").regions}
+    assert tags["kz-petropavlovsk"].via == "text" and tags["kz-petropavlovsk"].mentions == 1
+    assert tags["kz-north-kazakhstan"].via == "parent" and tags["kz"].via == "parent"
+    assert tags["kz-north-kazakhstan"].mentions == 0
+
+
+# -- morphology -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "region"), [
+    ("Форум прошёл в Костанае.", "kz-kostanay"),
+    ("Акимат Костанайской области сообщил.", "kz-kostanay-region"),
+    ("КОСТАНАЙСКОЙ ОБЛАСТИ", "kz-kostanay-region"),
+    ("Qostanay hosted the forum.", "kz-kostanay"),
+    ("Қостанай облысында форум өтті.", "kz-kostanay-region"),
+    ("НПО в Петропавловске", "kz-petropavlovsk"),
+    ("Солтүстік Қазақстан облысының ҮЕҰ", "kz-north-kazakhstan"),
+    ("форум продолжит работу в Нахчыване", "az-nakhchivan"),
+    ("Forum Naxçıvanda davam edəcək.", "az-nakhchivan"),
+    ("Bakıda QHT-lərin forumu keçirilib.", "az-baku"),
+    ("В Гяндже открылся Дом НПО", "az-ganja"),
+    ("Gəncədə QHT evi açılıb", "az-ganja"),
+    ("Toshkentda forum bo'lib o'tdi", "uz-tashkent"),
+    ("Бишкекте форум өттү", "kg-bishkek"),
+    ("в Северо-Казахстанской области", "kz-north-kazakhstan"),
+    ("жители города Семей", "kz-semey"),
+])
+def test_gazetteer_finds_inflected_and_transliterated_names(text: str, region: str) -> None:
+    assert region in region_ids(text)
+
+
+@pytest.mark.parametrize(("text", "not_region"), [
+    ("Gənclər təşkilatları üçün təlim", "az-ganja"),       # gənc (young) is not Gəncə
+    ("поддержка многодетных семей", "kz-semey"),            # семей (families) is not Семей
+    ("рудный двор и рудные месторождения", "kz-rudny"),
+    ("Петропавловск-Камчатский", "kz-petropavlovsk"),
+])
+def test_gazetteer_does_not_match_lookalikes(text: str, not_region: str) -> None:
+    assert not_region not in region_ids(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Неправительственные организации региона получили гранты. НПО отчитались.",
+    "ҮЕҰ-ға гранттар берілді. Үкіметтік емес ұйымдардың өкілдері жиналды.",
+    "QHT-lərə qrantlar ayrılıb. Qeyri-hökumət təşkilatlarının nümayəndələri toplaşıb.",
+    "NNTlarga grantlar berildi. Nodavlat notijorat tashkilotlarining vakillari yig'ildi.",
+    "БӨУлар гранттарды алышты. Бейөкмөт уюмдардын өкүлдөрү чогулушту.",
+    "NGOs received grants. Non-governmental organizations met in Astana.",
+])
+def test_ngo_terms_match_in_every_language(text: str) -> None:
+    c = classify(None, text)
+    assert c.relevant, c
+    assert {t.term for t in c.terms} >= {"ngo"}
+
+
+def test_acronyms_are_words_and_positions_point_at_the_text() -> None:
+    text = "НПЗ остановлен. Волонтёры и НПО города помогли соседям."
+    c = classify("", text)
+    assert [t.text for t in c.terms if t.term == "ngo"] == ["НПО"]
+    for t in c.terms:
+        assert text[t.start:t.end] == t.text
+
+
+# -- traps ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("title", "text", "trap"), [
+    ("НПЗ встал на ремонт", "Павлодарский НПЗ остановлен. НПЗ возобновит работу в мае.",
+     "refinery"),
+    ("Комитет гражданской авиации", "Гражданская авиация Казахстана обновляет парк.",
+     "civil_aviation"),
+    ("Поправки в Гражданский кодекс", "Гражданский кодекс и гражданский процесс изменят.",
+     "civil_law"),
+    ("Гражданский брак", "Гражданский брак не даёт права на имущество; гражданский иск.",
+     "civil_law"),
+    ("ООО построит склад", "Общество с ограниченной ответственностью построит склад.", "llc"),
+    ("АО «Казпочта»", "Акционерное общество обновит автопарк.", "joint_stock"),
+    ("Инвестиционный форум", "На форуме инвесторы и бизнес обсудили IPO. Форум завершился.",
+     "business_forum"),
+    ("Волонтёры-болельщики на матче", "Болельщики-волонтёры помогут на стадионе. "
+     "Волонтёры из числа фанатов встретят гостей чемпионата.", "sports_volunteer"),
+    ("Набор добровольцев", "Добровольцев набирают в батальоны для отправки на фронт. "
+     "Контракт с добровольцем подписан.", "army_volunteer"),
+    ("НПО «Энергомаш»", "НПО «Энергомаш» начало серийное производство двигателя. НПО "
+     "выпустит продукцию для предприятия.", "ngo_industry"),
+    ("Könüllü sığorta", "Könüllü sığorta artıb. İşçilər könüllü olaraq qoşulur.",
+     "voluntary_adverb"),
+])
+def test_traps_never_count(title: str, text: str, trap: str) -> None:
+    c = classify(title, text)
+    assert not c.relevant, c.terms
+    assert trap in c.traps or not c.terms
+
+
+def test_a_trap_does_not_hide_real_civil_society_news() -> None:
+    c = classify("Волонтёры помогли пострадавшим",
+                 "В Костанае волонтёры и НПО собрали помощь. Гражданский кодекс тут ни при чём.")
+    assert c.relevant and "civil_law" in c.traps
+
+
+# -- organisations ------------------------------------------------------------------
+
+def test_one_body_is_one_id_whatever_the_spelling_of_its_kind() -> None:
+    a = classify("", "Акцию провело ОО «Зелёный берег».").organisations
+    b = classify("", "Председатель общественного объединения «Зеленый берег» отметила…")
+    assert [o.id for o in a] == [o.id for o in b.organisations] == [
+        f"public_association:{fold('Зеленый берег')}"]
+
+
+def test_named_agencies_in_three_languages_are_one_row() -> None:
+    texts = ["Агентство государственной поддержки неправительственных организаций сообщило.",
+             "QHT-lərə Dövlət Dəstəyi Agentliyi müsabiqə elan edib.",
+             "The Agency for State Support of NGOs announced a contest."]
+    assert all("az-ngo-agency" in {o.id for o in classify("", t).organisations}
+               for t in texts)
+
+
+def test_a_quoted_event_title_is_not_an_organisation() -> None:
+    c = classify("", "Прошёл форум неправительственных организаций «Голос в унисон».")
+    assert not [o for o in c.organisations if "голос" in o.id]
+
+
+# -- threshold and settings ----------------------------------------------------------
+
+def test_threshold_decides_and_the_pipeline_reads_it_from_settings() -> None:
+    text = "Волонтёры помогли соседям. Волонтёры приедут ещё."
+    c = classify("", text)
+    assert c.relevant and not classify("", text, threshold=c.score + 1).relevant
+
+    class Stats:
+        def inc_value(self, *_a) -> None:
+            pass
+
+    class Settings(dict):
+        def get(self, key, default=None):
+            return super().get(key, default)
+
+    class Crawler:
+        stats = Stats()
+        settings = Settings(CIVMON_RELEVANCE_THRESHOLD=str(c.score + 1))
+
+    pipe = RelevancePipeline.from_crawler(Crawler())
+    assert pipe.threshold == c.score + 1
+
+
+# -- rules files ---------------------------------------------------------------------
+
+def _rules_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    src = resources.files("pipelines").joinpath("rules/relevance", name)
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    target = folder / name
+    with resources.as_file(src) as p:
+        shutil.copy(p, target)
+    text = target.read_text("utf-8")
+    assert old in text, old
+    target.write_text(text.replace(old, new, 1), "utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), [
+    ("terms.toml", 'topics = ["public_councils"]', 'topics = ["sport"]',
+     "terms.toml: term 'public_council': unknown topic 'sport'"),
+    ("terms.toml", "weight = 3", 'weight = "high"',
+     "terms.toml: term 'ngo': 'weight' must be a number >= 0"),
+    ("terms.toml", 'id = "ngo"\n', 'id = "ngo"\ncolour = "red"\n',
+     "terms.toml: term 'ngo': unknown key 'colour'"),
+    ("terms.toml", 'id = "civil_society"', 'id = "ngo"', "terms.toml: terms 'ngo': duplicate id"),
+    ("terms.toml", "threshold = 6", "threshold = -1",
+     "terms.toml: [scoring]: 'threshold' must be a number >= 0"),
+    ("regions.toml", 'iso = "KZ-39"', 'iso = "Kostanay"',
+     "regions.toml: region 'kz-kostanay-region': 'iso' must look like KZ-39"),
+    ("regions.toml", 'parent = "kz-kostanay-region"', 'parent = "kz-qostanai"',
+     "regions.toml: region 'kz-kostanay': unknown parent 'kz-qostanai'"),
+    ("traps.toml", 'terms = ["volunteer"]', 'terms = ["volunter"]',
+     "traps.toml: trap 'sports_volunteer': unknown term 'volunter'"),
+    ("organisations.toml", 'kind = "agency"', 'kind = "ministry"',
+     "organisations.toml: organisation 'az-ngo-agency': 'kind' must be one of"),
+    ("terms.toml", "\n[scoring]\n", "\n[scoring\n", "terms.toml: not valid TOML"),
+])
+def test_a_bad_entry_is_one_line_naming_file_and_entry(tmp_path: Path, name: str, old: str,
+                                                       new: str, message: str) -> None:
+    folder = _rules_copy(tmp_path, name, old, new)
+    with pytest.raises(RulesError) as exc:
+        load_rules(folder)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+    assert str(folder / name) in str(exc.value)
+
+
+def test_a_rules_folder_extends_the_lexicon(tmp_path: Path) -> None:
+    folder = _rules_copy(tmp_path, "terms.toml", 'id = "ngo"\n',
+                         'id = "ngo"\n')
+    terms = folder / "terms.toml"
+    terms.write_text(terms.read_text("utf-8") + '\n[[terms]]\nid = "mahalla"\nweight = 3\n'
+                     'ru = ["махалля"]\nuz = ["mahalla"]\n', "utf-8")
+    rules = load_rules(folder)
+    assert classify("", "Mahallalarda yig'ilish. Mahalla faollari.", rules=rules).relevant
+    assert not classify("", "Mahallalarda yig'ilish. Mahalla faollari.").relevant
