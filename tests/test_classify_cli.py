@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
+from test_cli import run
 
-from crawler.cli import main
 from crawler.registry import load_registry
 from models.db import open_engine
 from pipelines.dedup import canonical_url, content_hash
@@ -30,14 +30,6 @@ ARTICLES = [
 ]
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _store(db: Path, *, classified: bool) -> None:

@@ -11,20 +11,10 @@ from pathlib import Path
 import pytest
 from crawlrun import ROOT, crawl
 from faultweb import FaultWeb
+from test_cli import run
 
 from crawler import exitcodes
-from crawler.cli import main
 from crawler.runs import RunLock
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
