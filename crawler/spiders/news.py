@@ -97,6 +97,9 @@ class NewsSpider(scrapy.Spider):
         spider.stop_paging_known = settings.getbool("CIVMON_STOP_PAGING_KNOWN", True)
         spider.max_html_bytes = settings.getint("CIVMON_MAX_HTML_BYTES", 5 * 1024 * 1024)
         _warm_up()
+        from crawler.logformat import install_network_filter
+
+        install_network_filter()
         allowed: set[str] = set()
         for s in selected:
             allowed.update(s.domains())
@@ -226,11 +229,13 @@ class NewsSpider(scrapy.Spider):
                 else response.css(source.next_page)
             href = sel.attrib.get("href") if sel else None
             if href:
+                self.count(source.id, "next_page_found")
                 yield self._discovery_request(response.urljoin(href), source,
                                               self.parse_listing, role="listing",
                                               page=page + 1)
-            else:
-                # pagination lost: the selector no longer matches (a redesign?)
+            elif page == 1:
+                # pagination lost on the first page: the selector no longer matches
+                # (a redesign?); a later page without one is the listing's natural end
                 self.count(source.id, "next_page_missing")
                 self.logger.warning("%s: next_page %r matched nothing on %s", source.id,
                                     source.next_page, response.url)
@@ -299,10 +304,10 @@ class NewsSpider(scrapy.Spider):
         from crawler.revisit import recent_articles
 
         out = []
+        # (not marked queued: discovery still meets them, and counts them as known)
         for article_id, sid, url, digest in recent_articles(
                 self.ledger.engine, list(self.sources), self.now(), self.revisit_days,
                 self.revisit_max):
-            self._queued.add(canonical_url(url))
             request = self._request(url, self.sources[sid], self.parse_revisit, role="revisit",
                                     article_id=article_id, stored_hash=digest,
                                     handle_httpstatus_list=[404, 410])
