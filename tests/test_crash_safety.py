@@ -107,12 +107,16 @@ def test_kill_9_while_reading_then_rerun_loses_nothing(tmp_path: Path) -> None:
         conn.close()
 
 
-def test_a_run_cut_short_by_its_time_limit_exits_4(tmp_path: Path) -> None:
+def test_a_run_cut_short_by_its_time_limit_exits_4_and_logs_to_a_new_folder(tmp_path):
     with FaultWeb(N, host="127.0.0.43", faults=()) as web:
         registry = tmp_path / "sources.toml"
         registry.write_text(web.registry(), encoding="utf-8")
-        # one request in flight: Scrapy finishes what the downloader holds before closing
+        # one request in flight: Scrapy finishes what the downloader holds before closing;
+        # LOG_FILE in a folder that does not exist yet, as the README's crontab line
+        log = tmp_path / "var" / "log" / "civmon" / "crawl.log"
         proc = crawl(registry, tmp_path / "t.sqlite", "DOWNLOAD_DELAY=0.5",
-                     "CONCURRENT_REQUESTS=1", "CLOSESPIDER_TIMEOUT=1")
+                     "CONCURRENT_REQUESTS=1", "CLOSESPIDER_TIMEOUT=1", f"LOG_FILE={log}",
+                     "LOG_LEVEL=INFO")
     assert proc.returncode == 4, proc.stderr
-    assert "crawl run 1: closespider_timeout" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("crawl run 1: closespider_timeout")
+    assert "Closing spider (closespider_timeout)" in log.read_text(encoding="utf-8")
