@@ -1,5 +1,5 @@
 """Crash safety: kill -9 mid-crawl loses no committed row, readers never meet a lock,
-and a run cut short by its time limit says so (exit 4).
+and an interrupted run says so (exit 4).
 
 The crawls run in a subprocess (``civmon crawl``) against tests/faultweb.py, paced
 by a politeness delay so that they are still running while the test watches.
@@ -107,16 +107,31 @@ def test_kill_9_while_reading_then_rerun_loses_nothing(tmp_path: Path) -> None:
         conn.close()
 
 
-def test_a_run_cut_short_by_its_time_limit_exits_4_and_logs_to_a_new_folder(tmp_path):
+def test_sigterm_interrupts_cleanly_exit_4_and_logs_to_a_new_folder(tmp_path: Path) -> None:
+    """What cron or systemd sends: the run ends `interrupted`, with what it stored, exit 4.
+
+    (A run cut short by CLOSESPIDER_TIMEOUT maps to 4 the same way: test_preflight.py.)
+    """
     with FaultWeb(N, host="127.0.0.43", faults=()) as web:
         registry = tmp_path / "sources.toml"
         registry.write_text(web.registry(), encoding="utf-8")
-        # one request in flight: Scrapy finishes what the downloader holds before closing;
+        db = tmp_path / "t.sqlite"
         # LOG_FILE in a folder that does not exist yet, as the README's crontab line
         log = tmp_path / "var" / "log" / "civmon" / "crawl.log"
-        proc = crawl(registry, tmp_path / "t.sqlite", "DOWNLOAD_DELAY=0.5",
-                     "CONCURRENT_REQUESTS=1", "CLOSESPIDER_TIMEOUT=1", f"LOG_FILE={log}",
-                     "LOG_LEVEL=INFO")
-    assert proc.returncode == 4, proc.stderr
-    assert proc.stderr.strip().splitlines()[-1].startswith("crawl run 1: closespider_timeout")
-    assert "Closing spider (closespider_timeout)" in log.read_text(encoding="utf-8")
+        proc = subprocess.Popen(
+            crawl_args(registry, db, "DOWNLOAD_DELAY=0.3", "CONCURRENT_REQUESTS=1",
+                       "CIVMON_COMMIT_SECONDS=0.5", f"LOG_FILE={log}", "LOG_LEVEL=INFO"),
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(stored(db)) < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 4, stderr
+    assert stderr.strip().splitlines()[-1].startswith("crawl run 1: interrupted")
+    conn = sqlite3.connect(db)
+    status, stored_n = conn.execute("SELECT status, stored FROM crawl_runs").fetchone()
+    count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn.close()
+    assert status == "interrupted" and 3 <= stored_n == count < N
+    assert "Closing spider (shutdown)" in log.read_text(encoding="utf-8")
