@@ -4,7 +4,7 @@ Both read the ledger (``crawl_runs``, ``crawl_run_sources``,
 ``crawl_run_failures``) through a read-only connection (models.db.open_readonly)
 and exit 1 when a source needs attention (broken, or a health alert from
 crawler.health), so cron or a monitoring check can run them after the crawl.
-Imports SQLAlchemy and the models only (no Scrapy).
+Imports SQLAlchemy and the models only (no Scrapy), and only when a command runs.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import func, select
-
-from models.schema import CrawlRun, CrawlRunFailure, CrawlRunSource
 
 
 def _duration(started: str | None, finished: str | None) -> str:
@@ -44,6 +41,10 @@ def register(cli: click.Group, context: dict, db_option, open_readonly) -> None:
         Example:
           civmon runs --last 5 --db /srv/civmon/civmon.sqlite
         """
+        from sqlalchemy import select
+
+        from models.schema import CrawlRun, CrawlRunSource
+
         engine = open_readonly(db)
         try:
             with engine.connect() as conn:
@@ -91,6 +92,10 @@ def register(cli: click.Group, context: dict, db_option, open_readonly) -> None:
         Example:
           civmon health --db /srv/civmon/civmon.sqlite
         """
+        from sqlalchemy import func, select
+
+        from models.schema import CrawlRunFailure, CrawlRunSource
+
         engine = open_readonly(db)
         try:
             with engine.connect() as conn:

@@ -14,7 +14,8 @@ Checks (``history`` = the source's last ``HISTORY`` finished runs):
 - text: the share of fetched pages with article text fell likewise;
 - volume: fewer than ``VOLUME_FLOOR`` × the recent average of discovered links
   (needs ``MIN_HISTORY`` earlier runs);
-- pagination: the ``next_page`` selector matched nothing on a listing page.
+- pagination: the ``next_page`` selector matched nothing on any listing's first page
+  (one single-page listing among several is no alarm).
 
 Reads no settings.
 """
@@ -68,7 +69,7 @@ def alerts(current: Mapping[str, int], history: Sequence[Mapping[str, int]],
         if current.get("discovered", 0) < VOLUME_FLOOR * usual:
             out.append(f"volume: {current.get('discovered', 0)} article links, recent average "
                        f"{usual:.0f}")
-    if current.get("next_page_missing"):
+    if current.get("next_page_missing") and not current.get("next_page_found"):
         out.append(f"pagination: next_page matched nothing on {current['next_page_missing']} "
-                   "listing page(s)")
+                   "first listing page(s)")
     return out

@@ -12,12 +12,15 @@ oldest revisit first, after the new articles: low priority) and compares:
   gets the new text.
 
 The pure part (:func:`takedown_reason`) is tested on its own; :func:`record_*`
-write in one short transaction each.  Settings are read by the spider.
+write in one short transaction each; ``RevisitMixin`` gives the news spider its
+requests and callback.  Settings (``CIVMON_REVISIT_DAYS``, ``CIVMON_REVISIT_MAX``)
+are read by the spider.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
@@ -97,3 +100,65 @@ def record_text(engine: Engine, article_id: int, *, title: str | None, text: str
             outcome = "revised"
         session.commit()
     return outcome
+
+
+class RevisitMixin:
+    """The news spider's revisit requests and their callback (crawler.spiders.news)."""
+
+    ledger: Any
+    sources: dict
+    revisit_days: float
+    revisit_max: int
+    max_html_bytes: int
+    _revisiting: set[str]
+
+    def _revisits(self) -> list:
+        if self.ledger is None or self.revisit_days <= 0:
+            return []
+        from pipelines.dedup import canonical_url
+
+        out = []
+        # (not marked queued: discovery still meets them, and counts them as known,
+        # and never fetches them a second time as new articles)
+        for article_id, sid, url, digest in recent_articles(
+                self.ledger.engine, list(self.sources), self.now(), self.revisit_days,
+                self.revisit_max):
+            self._revisiting.add(canonical_url(url))
+            request = self._request(url, self.sources[sid], self.parse_revisit, role="revisit",
+                                    article_id=article_id, stored_hash=digest,
+                                    handle_httpstatus_list=[404, 410])
+            out.append(request.replace(priority=-10))  # new articles first
+        return out
+
+    def parse_revisit(self, response):
+        from scrapy.http import TextResponse
+
+        from pipelines.chain import process_page
+
+        source = self.sources[response.meta["source_id"]]
+        article_id = response.meta["article_id"]
+        run_id = self.crawler.stats.get_value("civmon/run_id")
+        self.count(source.id, "revisited")
+        original = (response.meta.get("redirect_urls") or [response.url])[0]
+        reason = takedown_reason(response.status, original, response.url,
+                                 bool(response.meta.get("redirect_urls")))
+        if reason is not None:
+            if record_takedown(self.ledger.engine, article_id, status=response.status,
+                               final_url=response.url if reason == "to_home" else None,
+                               reason=reason, now=self.now(), run_id=run_id):
+                self.count(source.id, "taken_down")
+                self.logger.info("%s: %s is gone (%s)", source.id, original, reason)
+            return
+        if not isinstance(response, TextResponse) or len(response.body) > self.max_html_bytes:
+            return
+        html, _ = self._decode(response, source)
+        # the same chain as a first fetch, so a changed hash means changed text
+        page = process_page(html, url=response.url, source=source, now=self.now()).item
+        if not page.text:
+            self.count(source.id, "revisit_empty")
+            return
+        outcome = record_text(self.ledger.engine, article_id, title=page.title,
+                              text=page.text, content_hash=page.content_hash,
+                              now=self.now(), run_id=run_id)
+        if outcome != "same":
+            self.count(source.id, outcome)

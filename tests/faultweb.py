@@ -209,4 +209,8 @@ class FaultWeb:
                 text += (f'\n[[sources]]\nid = "{kind}"\nname = "{kind}"\ncountry = "KZ"\n'
                          f'kind = "regional"\nlanguages = ["ru"]\ntimezone = "Asia/Almaty"\n'
                          f'{key} = ["{self.base}/bad/{kind}"]\n')
+            # nothing listens on port 9 (discard) of a loopback address: connection refused
+            text += ('\n[[sources]]\nid = "unreachable"\nname = "unreachable"\ncountry = "KZ"\n'
+                     'kind = "regional"\nlanguages = ["ru"]\ntimezone = "Asia/Almaty"\n'
+                     f'feeds = ["http://{self.host}:9/rss"]\n')
         return text

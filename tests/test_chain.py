@@ -77,9 +77,11 @@ def _callers(module: str, name: str) -> list[str]:
     ("pipelines.relevance", "classify", []),
     # URL keys of links that are not the page being read: the spider keys a
     # discovered link before fetching it (skip what is stored), the dead-link
-    # memory keys failed URLs, the store keys a page's hreflang alternates
+    # memory keys failed URLs, revisits key the stored articles they refetch, the
+    # store keys a page's hreflang alternates
     ("pipelines.dedup", "canonical_url",
-     ["crawler/spiders/news.py", "crawler/deadlinks.py", "pipelines/store.py"]),
+     ["crawler/spiders/news.py", "crawler/deadlinks.py", "crawler/revisit.py",
+      "pipelines/store.py"]),
     ("pipelines.dedup", "content_hash", []),
     ("pipelines.dates", "choose_date", []),
     ("pipelines.extract", "extract_article", []),

@@ -1,7 +1,8 @@
-"""Crash safety: kill -9 mid-crawl loses no committed row; readers never meet a lock.
+"""Crash safety: kill -9 mid-crawl loses no committed row, readers never meet a lock,
+and an interrupted run says so (exit 4).
 
-The crawl runs in a subprocess (``civmon crawl``) against tests/faultweb.py
-serving slow articles, so that it is still running while the test watches.
+The crawls run in a subprocess (``civmon crawl``) against tests/faultweb.py, paced
+by a politeness delay so that they are still running while the test watches.
 """
 
 from __future__ import annotations
@@ -32,7 +33,35 @@ def stored(db: Path) -> set[str]:
         conn.close()
 
 
-def test_kill_9_then_rerun_loses_nothing_and_closes_the_stale_run(tmp_path: Path) -> None:
+class Reader(threading.Thread):
+    """A researcher's loop: count rows, create and drop a view, with sqlite3's 5 s wait."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__()
+        self.db, self.stop = db, threading.Event()
+        self.errors: list[str] = []
+        self.counts: list[int] = []
+        self.views = 0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn = sqlite3.connect(self.db, timeout=5)
+                try:
+                    self.counts.append(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+                    conn.execute("CREATE VIEW IF NOT EXISTS my_view AS SELECT title FROM articles")
+                    conn.execute("DROP VIEW my_view")
+                    conn.commit()
+                    self.views += 1
+                finally:
+                    conn.close()
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    self.errors.append(str(exc))
+            time.sleep(0.02)
+
+
+def test_kill_9_while_reading_then_rerun_loses_nothing(tmp_path: Path) -> None:
     with FaultWeb(N, host="127.0.0.42", faults=()) as web:
         registry = tmp_path / "sources.toml"
         registry.write_text(web.registry(), encoding="utf-8")
@@ -41,13 +70,21 @@ def test_kill_9_then_rerun_loses_nothing_and_closes_the_stale_run(tmp_path: Path
         proc = subprocess.Popen(crawl_args(registry, db, "CIVMON_COMMIT_EVERY=1000",
                                            "CIVMON_COMMIT_SECONDS=0.5", "DOWNLOAD_DELAY=0.15"),
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while len(stored(db)) < 5 and time.monotonic() < deadline and proc.poll() is None:
+        deadline = time.monotonic() + 60
+        while not stored(db) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        reader = Reader(db)
+        reader.start()
+        while len(stored(db)) < 8 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        reader.stop.set()
+        reader.join()
         committed = stored(db)
-        assert 5 <= len(committed) < N, len(committed)  # killed mid-crawl, rows visible
+        assert 8 <= len(committed) < N, len(committed)  # killed mid-crawl, rows visible
+        assert reader.errors == [] and reader.views > 5
+        assert len(set(reader.counts)) >= 2, reader.counts  # progress seen while crawling
         conn = sqlite3.connect(db)
         assert conn.execute("SELECT status FROM crawl_runs").fetchall() == [("running",)]
         conn.close()
@@ -70,49 +107,31 @@ def test_kill_9_then_rerun_loses_nothing_and_closes_the_stale_run(tmp_path: Path
         conn.close()
 
 
-def test_readers_see_progress_and_can_create_views_during_a_crawl(tmp_path: Path) -> None:
-    errors: list[str] = []
-    counts: list[int] = []
-    views = 0
+def test_sigterm_interrupts_cleanly_exit_4_and_logs_to_a_new_folder(tmp_path: Path) -> None:
+    """What cron or systemd sends: the run ends `interrupted`, with what it stored, exit 4.
+
+    (A run cut short by CLOSESPIDER_TIMEOUT maps to 4 the same way: test_preflight.py.)
+    """
     with FaultWeb(N, host="127.0.0.43", faults=()) as web:
         registry = tmp_path / "sources.toml"
         registry.write_text(web.registry(), encoding="utf-8")
-        db = tmp_path / "read.sqlite"
-        # a politeness delay paces the articles, as on the real web
-        proc = subprocess.Popen(crawl_args(registry, db, "CIVMON_COMMIT_SECONDS=0.5",
-                                           "DOWNLOAD_DELAY=0.15"), cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        stop = threading.Event()
-
-        def reader() -> None:
-            nonlocal views
-            while not stop.is_set():
-                try:
-                    # Python's sqlite3 waits up to 5 s for a lock, as a researcher's would
-                    conn = sqlite3.connect(db, timeout=5)
-                    try:
-                        counts.append(conn.execute("SELECT count(*) FROM articles")
-                                      .fetchone()[0])
-                        conn.execute("CREATE VIEW IF NOT EXISTS my_view AS "
-                                     "SELECT title FROM articles")
-                        conn.execute("DROP VIEW my_view")
-                        conn.commit()
-                        views += 1
-                    finally:
-                        conn.close()
-                except sqlite3.OperationalError as exc:
-                    if "locked" in str(exc) or "busy" in str(exc):
-                        errors.append(str(exc))
-                time.sleep(0.02)
-
-        while not stored(db) and proc.poll() is None:  # the schema exists: start reading
+        db = tmp_path / "t.sqlite"
+        # LOG_FILE in a folder that does not exist yet, as the README's crontab line
+        log = tmp_path / "var" / "log" / "civmon" / "crawl.log"
+        proc = subprocess.Popen(
+            crawl_args(registry, db, "DOWNLOAD_DELAY=0.3", "CONCURRENT_REQUESTS=1",
+                       "CIVMON_COMMIT_SECONDS=0.5", f"LOG_FILE={log}", "LOG_LEVEL=INFO"),
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(stored(db)) < 3 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
-        thread = threading.Thread(target=reader)
-        thread.start()
-        proc.wait(timeout=60)
-        stop.set()
-        thread.join()
-    assert proc.returncode == 0
-    assert errors == []
-    assert views > 10
-    assert len(set(counts)) >= 3, counts  # progress visible while crawling, not at the end
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 4, stderr
+    assert stderr.strip().splitlines()[-1].startswith("crawl run 1: interrupted")
+    conn = sqlite3.connect(db)
+    status, stored_n = conn.execute("SELECT status, stored FROM crawl_runs").fetchone()
+    count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn.close()
+    assert status == "interrupted" and 3 <= stored_n == count < N
+    assert "Closing spider (shutdown)" in log.read_text(encoding="utf-8")

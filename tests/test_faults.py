@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from crawlrun import crawl
-from faultweb import FaultWeb
+from faultweb import FaultWeb, article_html
 
 GOOD = 6
 SETTINGS = ("DOWNLOAD_MAXSIZE=8000000", "CIVMON_MAX_HTML_BYTES=1000000")
@@ -32,6 +32,11 @@ def faulty_crawl(tmp_path_factory):
         first = crawl(registry, db, *SETTINGS)
         elapsed = time.monotonic() - started
         hits_after_first = dict(web.hits)
+        # between the runs: one article edited, one removed, one redirected home
+        web.texts[0] = article_html(0, extra="<p>Исправление: форум перенесён на декабрь, "
+                                              "сообщили в общественном совете.</p>")
+        web.gone.add(1)
+        web.to_home.add(2)
         second = crawl(registry, db, *SETTINGS)
         yield {"web": web, "db": db, "first": first, "second": second, "elapsed": elapsed,
                "hits": hits_after_first, "base": web.base}
@@ -92,13 +97,30 @@ def test_counts_per_source(faulty_crawl):
     broken = dict(q(db, "SELECT source_id, status FROM crawl_run_sources WHERE run_id = 1 "
                     "AND source_id != 'faulty'"))
     assert broken == {"malformed-feed": "broken", "malformed-sitemap": "broken",
-                      "html-feed": "broken"}
+                      "html-feed": "broken", "unreachable": "broken"}
+    causes = dict(q(db, "SELECT source_id, error FROM crawl_run_failures WHERE run_id = 1 "
+                    "AND role != 'article'"))
+    assert causes["html-feed"] == "feed returned an HTML page, not XML"
+    assert causes["unreachable"].startswith("DownloadConnectionRefusedError: ")
+
+
+def test_the_output_is_quiet_and_ends_with_this_runs_counts(faulty_crawl):
+    err = faulty_crawl["first"].stderr
+    assert "Traceback" not in err and "Deprecat" not in err, err
+    assert "ArticleItem(" not in err  # a dropped item is its reason, not its HTML
+    assert "[scrapy.downloadermiddlewares.retry] ERROR" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("crawl run 1: partial in "), last
+    assert "5 sources; 8 new, 0 already stored, 7 failed, 4 discovery pages failed, " \
+           "1 robots.txt, 1 too large" in last
+    second = faulty_crawl["second"].stderr.strip().splitlines()[-1]
+    assert second.startswith("crawl run 2: partial") and "; 0 new," in second  # not totals
 
 
 def test_the_second_run_adds_nothing_asks_conditionally_and_rests_dead_links(faulty_crawl):
     db, base = faulty_crawl["db"], faulty_crawl["base"]
     assert faulty_crawl["second"].returncode == 1  # the broken discovery sources, still
-    assert q(db, "SELECT count(*) FROM articles") == [(8,)]
+    assert q(db, "SELECT count(*) FROM articles") == [(8,)]  # removed ones are kept
     assert q(db, "SELECT status FROM crawl_runs ORDER BY id") == [("partial",), ("partial",)]
     (row,) = q(db, "SELECT status, not_modified, stored, failed FROM crawl_run_sources "
                "WHERE run_id = 2 AND source_id = 'faulty'")
@@ -113,3 +135,18 @@ def test_the_second_run_adds_nothing_asks_conditionally_and_rests_dead_links(fau
     assert rest["gone"][:2] == (1, 1) and rest["gone"][2] > time.strftime("%Y-%m-%d")
     assert rest["timeout"][:2] == (2, 0)  # transient: tried again next run
     assert base
+
+
+def test_the_revisit_records_a_revision_and_two_takedowns(faulty_crawl):
+    db = faulty_crawl["db"]
+    assert "1 revised, 2 taken down" in faulty_crawl["second"].stderr
+    ((aid, text),) = q(db, "SELECT id, text FROM articles WHERE url LIKE '%/a/0'")
+    assert "форум перенесён на декабрь" in text
+    revisions = q(db, "SELECT article_id, text, crawl_run_id FROM article_revisions")
+    assert len(revisions) == 1 and revisions[0][0] == aid and revisions[0][2] == 2
+    assert "перенесён" not in revisions[0][1] and "Абзац 0" in revisions[0][1]
+    gone = q(db, "SELECT a.url, t.reason, t.http_status, t.restored_at FROM article_takedowns t "
+             "JOIN articles a ON a.id = t.article_id ORDER BY a.url")
+    assert [(u.rsplit("/", 1)[1], r, s, back) for u, r, s, back in gone] == [
+        ("1", "not_found", 404, None), ("2", "to_home", 200, None)]
+    assert q(db, "SELECT revised, taken_down FROM crawl_runs ORDER BY id") == [(0, 0), (1, 2)]

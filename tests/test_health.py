@@ -26,7 +26,8 @@ USUAL = {"discovered": 100, "fetched": 20, "stored": 20, "undated": 1, "extract_
      ["text: 40% of fetched pages had article text, recent average 100%"]),
     ({**USUAL, "discovered": 20}, "ok", ["volume: 20 article links, recent average 100"]),
     ({**USUAL, "next_page_missing": 1}, "ok",
-     ["pagination: next_page matched nothing on 1 listing page(s)"]),
+     ["pagination: next_page matched nothing on 1 first listing page(s)"]),
+    ({**USUAL, "next_page_missing": 1, "next_page_found": 3}, "ok", []),  # one short listing
     ({"discovery_failed": 2}, "broken",
      ["broken: all 2 discovery requests failed", "volume: 0 article links, recent average 100"]),
 ])

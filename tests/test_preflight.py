@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from crawlrun import ROOT, crawl
-from faultweb import FaultWeb
+from crawlrun import ROOT
 from test_cli import run
 
 from crawler import exitcodes
@@ -137,15 +136,6 @@ def test_scrapy_crawl_bad_setting_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[-1] == \
         "civmon: error: -s CIVMON_COMMIT_EVERY: 'abc' is not an integer"
-
-
-def test_a_run_cut_short_by_its_timeout_exits_4(tmp_path: Path) -> None:
-    with FaultWeb(40, host="127.0.0.44", delay=0.3, faults=()) as web:
-        registry = tmp_path / "sources.toml"
-        registry.write_text(web.registry(), encoding="utf-8")
-        proc = crawl(registry, tmp_path / "t.sqlite", "CLOSESPIDER_TIMEOUT=2")
-    assert proc.returncode == exitcodes.INTERRUPTED, proc.stderr
-    assert "crawl run 1: closespider_timeout" in proc.stderr
 
 
 @pytest.mark.parametrize(("status", "code"), [

@@ -1,5 +1,5 @@
-"""Revisits: a changed text keeps its previous version, a removed article is recorded,
-nothing is deleted, and repeating the run adds no duplicate records."""
+"""Revisits: takedown reasons, and recording a revision or takedown twice adds nothing
+(the crawl end to end: tests/test_faults.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from crawlrun import crawl
-from faultweb import FaultWeb, article_html
 
-from crawler.revisit import takedown_reason
+from crawler.revisit import record_takedown, record_text, takedown_reason
 
 
 @pytest.mark.parametrize(("status", "original", "final", "redirected", "reason"), [
@@ -25,36 +23,33 @@ def test_takedown_reason(status, original, final, redirected, reason) -> None:
     assert takedown_reason(status, original, final, redirected) == reason
 
 
-def test_revisions_and_takedowns(tmp_path: Path) -> None:
-    db = tmp_path / "r.sqlite"
-    with FaultWeb(4, host="127.0.0.46", faults=()) as web:
-        registry = tmp_path / "sources.toml"
-        registry.write_text(web.registry(), encoding="utf-8")
-        assert crawl(registry, db).returncode == 0
-        web.texts[0] = article_html(0, extra="<p>Исправление: форум перенесён на декабрь, "
-                                              "сообщили в общественном совете.</p>")
-        web.gone.add(1)
-        web.to_home.add(2)
-        second = crawl(registry, db)
-        assert second.returncode == 0, second.stderr
-        assert "1 revised, 2 taken down" in second.stderr
-        third = crawl(registry, db)  # nothing new happened: nothing new recorded
-        assert third.returncode == 0, third.stderr
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (4,)
-        (aid, text), = conn.execute("SELECT id, text FROM articles WHERE url LIKE '%/a/0'")
-        assert "форум перенесён на декабрь" in text
-        revisions = conn.execute("SELECT article_id, text, crawl_run_id FROM "
-                                 "article_revisions").fetchall()
-        assert len(revisions) == 1 and revisions[0][0] == aid and revisions[0][2] == 2
-        assert "перенесён" not in revisions[0][1] and "Абзац 0" in revisions[0][1]
-        gone = conn.execute("SELECT a.url, t.reason, t.http_status, t.restored_at FROM "
-                            "article_takedowns t JOIN articles a ON a.id = t.article_id "
-                            "ORDER BY a.url").fetchall()
-        assert [(u.rsplit("/", 1)[1], r, s, back) for u, r, s, back in gone] == [
-            ("1", "not_found", 404, None), ("2", "to_home", 200, None)]
-        counts = conn.execute("SELECT revised, taken_down FROM crawl_runs ORDER BY id").fetchall()
-        assert counts == [(0, 0), (1, 2), (0, 0)]
-    finally:
-        conn.close()
+def test_recording_twice_adds_nothing_and_a_return_is_noted(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+    from test_store import item
+
+    from models.db import open_engine
+    from pipelines.store import ArticleWriter
+
+    engine = open_engine(tmp_path / "r.sqlite")
+    with Session(engine) as s:
+        row = ArticleWriter(s).write(item("https://azertag.az/ru/xeber/r-1", "Текст про НПО"))
+        s.commit()
+        aid, digest = row.id, row.content_hash
+    now = datetime(2025, 11, 26, tzinfo=UTC)
+    kw = {"status": 404, "final_url": None, "reason": "not_found", "now": now, "run_id": None}
+    assert record_takedown(engine, aid, **kw) is True
+    assert record_takedown(engine, aid, **kw) is False  # already known to be gone
+    same = {"title": "T", "text": "Текст про НПО", "content_hash": digest, "now": now,
+            "run_id": None}
+    assert record_text(engine, aid, **same) == "restored"  # back online, unchanged
+    assert record_text(engine, aid, **same) == "same"
+    assert record_text(engine, aid, **{**same, "text": "Новый текст", "content_hash": "x"}) \
+        == "revised"
+    conn = sqlite3.connect(tmp_path / "r.sqlite")
+    assert conn.execute("SELECT count(*) FROM article_revisions").fetchone() == (1,)
+    assert conn.execute("SELECT restored_at FROM article_takedowns").fetchone() == (
+        "2025-11-26T00:00:00Z",)
+    conn.close()
+    engine.dispose()

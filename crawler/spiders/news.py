@@ -33,6 +33,7 @@ from twisted.python.failure import Failure
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
 from crawler.ledger import Ledger
 from crawler.registry import Registry, RegistryError, Source, load_registry
+from crawler.revisit import RevisitMixin
 from models.schema import to_utc_text
 from pipelines.dedup import canonical_url
 from pipelines.items import ArticleItem
@@ -53,7 +54,7 @@ def parse_clock(value: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(RevisitMixin, scrapy.Spider):
     name = "news"
 
     def __init__(self, source: str | None = None, *args: Any, **kwargs: Any) -> None:
@@ -100,6 +101,9 @@ class NewsSpider(scrapy.Spider):
         spider.stop_paging_known = settings.getbool("CIVMON_STOP_PAGING_KNOWN", True)
         spider.max_html_bytes = settings.getint("CIVMON_MAX_HTML_BYTES", 5 * 1024 * 1024)
         _warm_up()
+        from crawler.logformat import install_network_filter
+
+        install_network_filter()
         allowed: set[str] = set()
         for s in selected:
             allowed.update(s.domains())
@@ -229,11 +233,13 @@ class NewsSpider(scrapy.Spider):
                 else response.css(source.next_page)
             href = sel.attrib.get("href") if sel else None
             if href:
+                self.count(source.id, "next_page_found")
                 yield self._discovery_request(response.urljoin(href), source,
                                               self.parse_listing, role="listing",
                                               page=page + 1)
-            else:
-                # pagination lost: the selector no longer matches (a redesign?)
+            elif page == 1:
+                # pagination lost on the first page: the selector no longer matches
+                # (a redesign?); a later page without one is the listing's natural end
                 self.count(source.id, "next_page_missing")
                 self.logger.warning("%s: next_page %r matched nothing on %s", source.id,
                                     source.next_page, response.url)
@@ -300,55 +306,6 @@ class NewsSpider(scrapy.Spider):
             encoding, html = html_to_unicode(None, response.body)
             self.count(source.id, "charset_fixed")
         return html, encoding
-
-    # -- revisits (crawler.revisit) ---------------------------------------------------
-    def _revisits(self) -> list[scrapy.Request]:
-        if self.ledger is None or self.revisit_days <= 0:
-            return []
-        from crawler.revisit import recent_articles
-
-        out = []
-        for article_id, sid, url, digest in recent_articles(
-                self.ledger.engine, list(self.sources), self.now(), self.revisit_days,
-                self.revisit_max):
-            self._revisiting.add(canonical_url(url))
-            request = self._request(url, self.sources[sid], self.parse_revisit, role="revisit",
-                                    article_id=article_id, stored_hash=digest,
-                                    handle_httpstatus_list=[404, 410])
-            out.append(request.replace(priority=-10))  # new articles first
-        return out
-
-    def parse_revisit(self, response: Response):
-        from crawler.revisit import record_takedown, record_text, takedown_reason
-        from pipelines.chain import process_page
-
-        source = self.sources[response.meta["source_id"]]
-        article_id = response.meta["article_id"]
-        run_id = self.crawler.stats.get_value("civmon/run_id")
-        self.count(source.id, "revisited")
-        original = (response.meta.get("redirect_urls") or [response.url])[0]
-        reason = takedown_reason(response.status, original, response.url,
-                                 bool(response.meta.get("redirect_urls")))
-        if reason is not None:
-            if record_takedown(self.ledger.engine, article_id, status=response.status,
-                               final_url=response.url if reason == "to_home" else None,
-                               reason=reason, now=self.now(), run_id=run_id):
-                self.count(source.id, "taken_down")
-                self.logger.info("%s: %s is gone (%s)", source.id, original, reason)
-            return
-        if not isinstance(response, TextResponse) or len(response.body) > self.max_html_bytes:
-            return
-        html, _ = self._decode(response, source)
-        # the same chain as a first fetch, so a changed hash means changed text
-        page = process_page(html, url=response.url, source=source, now=self.now()).item
-        if not page.text:
-            self.count(source.id, "revisit_empty")
-            return
-        outcome = record_text(self.ledger.engine, article_id, title=page.title,
-                              text=page.text, content_hash=page.content_hash,
-                              now=self.now(), run_id=run_id)
-        if outcome != "same":
-            self.count(source.id, outcome)
 
     # -- articles -----------------------------------------------------------------
     def parse_article(self, response: Response):
