@@ -294,10 +294,10 @@ class Linker:
         """Add the stored ``article`` (its ``id``, ``duplicate_of``, ``story_id`` set)."""
         assert article.id is not None
         if decision.replaces is not None:
-            self._demote(decision.replaces, article.id, decision.replaced_similarity)
+            self._demote(decision.replaces, article.id)
         self._add(article, decision.fp, decision.signature)
 
-    def _demote(self, old: int, new: int, _similarity: float | None) -> None:
+    def _demote(self, old: int, new: int) -> None:
         """The group of ``old`` now has the older ``new`` as its original."""
         for entry in self._entries.values():
             if entry.row.id == old or entry.row.duplicate_of == old:
@@ -305,14 +305,6 @@ class Linker:
         if old in self._entries:
             self.near.uncount_paragraphs(old)
             self.stories.remove(old)
-
-    def similarity_to(self, key: int, other: int) -> float | None:
-        """The similarity of two articles in the window (None when either is not held)."""
-        a, b = self._entries.get(key), self._entries.get(other)
-        if a is None or b is None:
-            return None
-        t = self.near.template_set(a.fp) | self.near.template_set(b.fp)
-        return compare(a.fp, b.fp, t, self.near.thresholds)
 
 
 #: Setting -> (which part, field, type).
