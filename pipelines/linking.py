@@ -23,7 +23,7 @@ first (``pipelines.dedup.published_first``) wins; otherwise the one stored first
 
 Settings (``linker_options(settings)``; the store pipeline and ``civmon dedup
 --rebuild -s`` read them): ``CIVMON_DEDUP_WINDOW_DAYS`` (3),
-``CIVMON_DEDUP_DAYS_HELD`` (60 day buckets at most in memory),
+``CIVMON_DEDUP_DAYS_HELD`` (21 days at most in memory),
 ``CIVMON_NEAR_DUP_CONTAINED`` (0.8), ``CIVMON_NEAR_DUP_BOTH`` (0.3),
 ``CIVMON_NEAR_DUP_MIN_SHINGLES`` (12), ``CIVMON_NEAR_DUP_NOVEL`` (2),
 ``CIVMON_STORY_WINDOW_DAYS`` (3),
@@ -147,7 +147,7 @@ class Linker:
                  by_urls: Callable[[tuple[str, ...]], Iterable[tuple[int, int | None]]]
                  = lambda _u: (),
                  *, near: Thresholds | None = None, stories: StoryThresholds | None = None,
-                 window_days: int = 3, max_buckets: int = 60) -> None:
+                 window_days: int = 3, max_buckets: int = 21) -> None:
         self._load, self._fetch, self._by_urls = load, fetch, by_urls
         self.near = NearDupIndex(near or Thresholds())
         self.stories = StoryIndex(stories or StoryThresholds())
@@ -190,6 +190,7 @@ class Linker:
         if row.id in self._entries:
             return
         fp = fp or fingerprint(row.text, title=row.title)
+        row.text = ""  # the fingerprint is all the window needs: the text stays in the database
         entry = _Entry(row, fp, row.day)
         self._entries[row.id] = entry
         self._buckets.setdefault(entry.day, set()).add(row.id)
