@@ -183,12 +183,29 @@ def _alembic_config(engine: Engine):
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (Alembic); safe to call on every start."""
+    """Bring the schema to ``revision`` (Alembic); safe to call on every start.
+
+    When migrations are pending, the views (models/views.py) are dropped first
+    and created again after: SQLite cannot rebuild a table a view names."""
     from alembic import command
+    from alembic.script import ScriptDirectory
     from sqlalchemy.exc import OperationalError
 
+    from models.views import create_views, drop_views
+
+    cfg = _alembic_config(engine)
     try:
-        command.upgrade(_alembic_config(engine), revision)
+        target = ScriptDirectory.from_config(cfg).get_current_head() if revision == "head" \
+            else revision
+        pending = current_revision(engine) != target
+        if pending:
+            with engine.begin() as conn:
+                drop_views(conn)
+        command.upgrade(cfg, revision)
+        if pending and has_schema(engine):
+            with engine.begin() as conn:
+                drop_views(conn)
+                create_views(conn)
     except OperationalError as exc:
         raise DatabaseError(f"{engine.url}: cannot migrate database: {exc.orig}") from None
 

@@ -23,7 +23,7 @@ first (``pipelines.dedup.published_first``) wins; otherwise the one stored first
 
 Settings (``linker_options(settings)``; the store pipeline and ``civmon dedup
 --rebuild -s`` read them): ``CIVMON_DEDUP_WINDOW_DAYS`` (3),
-``CIVMON_DEDUP_DAYS_HELD`` (60 day buckets at most in memory),
+``CIVMON_DEDUP_DAYS_HELD`` (21 days at most in memory),
 ``CIVMON_NEAR_DUP_CONTAINED`` (0.8), ``CIVMON_NEAR_DUP_BOTH`` (0.3),
 ``CIVMON_NEAR_DUP_MIN_SHINGLES`` (12), ``CIVMON_NEAR_DUP_NOVEL`` (2),
 ``CIVMON_STORY_WINDOW_DAYS`` (3),
@@ -147,7 +147,7 @@ class Linker:
                  by_urls: Callable[[tuple[str, ...]], Iterable[tuple[int, int | None]]]
                  = lambda _u: (),
                  *, near: Thresholds | None = None, stories: StoryThresholds | None = None,
-                 window_days: int = 3, max_buckets: int = 60) -> None:
+                 window_days: int = 3, max_buckets: int = 21) -> None:
         self._load, self._fetch, self._by_urls = load, fetch, by_urls
         self.near = NearDupIndex(near or Thresholds())
         self.stories = StoryIndex(stories or StoryThresholds())
@@ -190,6 +190,7 @@ class Linker:
         if row.id in self._entries:
             return
         fp = fp or fingerprint(row.text, title=row.title)
+        row.text = ""  # the fingerprint is all the window needs: the text stays in the database
         entry = _Entry(row, fp, row.day)
         self._entries[row.id] = entry
         self._buckets.setdefault(entry.day, set()).add(row.id)
@@ -294,10 +295,10 @@ class Linker:
         """Add the stored ``article`` (its ``id``, ``duplicate_of``, ``story_id`` set)."""
         assert article.id is not None
         if decision.replaces is not None:
-            self._demote(decision.replaces, article.id, decision.replaced_similarity)
+            self._demote(decision.replaces, article.id)
         self._add(article, decision.fp, decision.signature)
 
-    def _demote(self, old: int, new: int, _similarity: float | None) -> None:
+    def _demote(self, old: int, new: int) -> None:
         """The group of ``old`` now has the older ``new`` as its original."""
         for entry in self._entries.values():
             if entry.row.id == old or entry.row.duplicate_of == old:
@@ -305,14 +306,6 @@ class Linker:
         if old in self._entries:
             self.near.uncount_paragraphs(old)
             self.stories.remove(old)
-
-    def similarity_to(self, key: int, other: int) -> float | None:
-        """The similarity of two articles in the window (None when either is not held)."""
-        a, b = self._entries.get(key), self._entries.get(other)
-        if a is None or b is None:
-            return None
-        t = self.near.template_set(a.fp) | self.near.template_set(b.fp)
-        return compare(a.fp, b.fp, t, self.near.thresholds)
 
 
 #: Setting -> (which part, field, type).

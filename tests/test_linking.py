@@ -222,6 +222,7 @@ def test_rebuild_is_idempotent_and_says_what_changed(tmp_path: Path) -> None:
     (["dedup", "--rebuild", "--db", "/nonexistent/x.sqlite"], "no such database"),
     (["dedup", "--rebuild", "--since", "yesterday"], "is not a date"),
     (["dedup", "--rebuild", "-s", "CIVMON_STORY_SCORE=x"], "not a number"),
+    (["crawl", "-s", "CIVMON_NEAR_DUP_CONTAINED=2"], "out of range"),
 ])
 def test_rebuild_bad_input_is_one_line_exit_2(args, message, tmp_path: Path, capsys,
                                               monkeypatch) -> None:
