@@ -91,12 +91,9 @@ def _load_registry(sources_file: str | None):
 
 def _overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     from crawler.crawl import parse_overrides
-    from pipelines.linking import linker_options
 
     try:
-        overrides = parse_overrides(pairs)
-        linker_options(overrides)  # a bad dedup/story threshold is a user error, up front
-        return overrides
+        return parse_overrides(pairs)  # values are checked by preflight (crawl, demo)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

@@ -211,7 +211,7 @@ def test_a_later_migration_can_rebuild_articles_under_the_views(tmp_path: Path, 
                     ignore=shutil.ignore_patterns("__pycache__"))
     (scripts / "versions" / "9999_rebuild.py").write_text(
         "import sqlalchemy as sa\nfrom alembic import op\n"
-        f"revision = '9999'\ndown_revision = {script_head()!r}\n"
+        f"revision = '9999'\ndown_revision = {head_revision()!r}\n"
         "branch_labels = None\ndepends_on = None\n"
         "def upgrade():\n"
         "    with op.batch_alter_table('articles', recreate='always') as b:\n"

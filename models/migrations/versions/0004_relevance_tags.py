@@ -79,25 +79,12 @@ def upgrade() -> None:
     with op.batch_alter_table('articles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('relevance_score', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('relevance_terms', sa.Text(), nullable=True))
-    if op.get_bind().dialect.name == "postgresql":
-        # PostgreSQL expands a view's SELECT * when the view is created (0003):
-        # take the new columns into `originals` (SQLite expands it at each query)
-        op.execute(ORIGINALS)
-
-
-#: The `originals` view of 0003, re-created here and in downgrade on PostgreSQL.
-ORIGINALS = "CREATE OR REPLACE VIEW originals AS SELECT * FROM articles WHERE duplicate_of IS NULL"
 
 
 def downgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    if postgres:
-        op.execute("DROP VIEW originals")
     with op.batch_alter_table('articles', schema=None) as batch_op:
         batch_op.drop_column('relevance_terms')
         batch_op.drop_column('relevance_score')
-    if postgres:
-        op.execute(ORIGINALS)
     with op.batch_alter_table('article_organisations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_article_organisations_organisation_id'))
     op.drop_table('article_organisations')
