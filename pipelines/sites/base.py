@@ -166,7 +166,8 @@ class GenericExtractor:
             if block.getparent() is not None:
                 block.drop_tree()
         pruned = self.prune_tree(tree, keep=keep)
-        out.text, out.explain["text"] = self.body_text(tree, url, page)
+        out.text, out.explain["text"] = self.body_with_headings(
+            *self.body_text(tree, url, page), page)
         lead = self.lead(title_el, out.text)
         if lead is not None:
             out.text = f"{meta.text_of(lead)}\n{out.text}"
@@ -208,7 +209,8 @@ class GenericExtractor:
 
         ``keep`` holds the elements that carry the article (``evidence.protected``):
         a rule never removes one of them, nor the body selector's match or its
-        ancestors, nor a "widget" holding half the page's text.
+        ancestors, and a rule whose matches hold half the page's visible text
+        together removes nothing (those are not widgets).
         """
         body_sel = self.selector_for("body")
         body = meta.select(tree, body_sel)[:1] if body_sel else []
@@ -223,11 +225,18 @@ class GenericExtractor:
         limit = (len(page.text_content()) - hidden) / 2
         count = 0
         for selector in self.prune_selectors():
-            for el in meta.select(tree, selector):
-                if el.getparent() is None or el in keep:
-                    continue
-                if len(el.text_content()) > limit:
-                    continue                       # a "widget" holding half the page is not one
+            found = [el for el in meta.select(tree, selector)
+                     if el.getparent() is not None and el not in keep]
+            outer = set(found)
+            # what the rule would remove in all: many small matches can hold the
+            # article too (every entry of a live blog is a "comment-item")
+            total = sum(len(el.text_content()) for el in found
+                        if not any(a in outer for a in el.iterancestors()))
+            if total > limit:
+                continue
+            for el in found:
+                if el.getparent() is None:
+                    continue                       # inside a block already removed
                 el.drop_tree()
                 count += 1
         return count
@@ -259,6 +268,16 @@ class GenericExtractor:
         text, why = evidence.choose_pass(page, precise, recall)
         chosen = name if text is precise else _pass_name(RECALL_OPTIONS)
         return text, f"trafilatura {chosen}: {why}"
+
+    def body_with_headings(self, text: str, how: str,
+                           page: evidence.PageEvidence) -> tuple[str, str]:
+        """Sub-headings the trafilatura text dropped between its paragraphs, put back."""
+        if not how.startswith("trafilatura"):
+            return text, how
+        text, restored = evidence.restore_headings(text, page.core)
+        if restored:
+            how += f" + {restored} sub-headings restored"
+        return text, how
 
 
 def _pass_name(options: dict[str, object]) -> str:
