@@ -66,6 +66,13 @@ _LEAD = etree.XPath(
     ".//*[self::div or self::p or self::h2 or self::h3 or self::h4]"
     "[contains(@class, 'lead') or contains(@class, 'description') or contains(@class, 'intro')"
     " or contains(@class, 'anons') or contains(@class, 'summary') or contains(@class, 'subtitle')]")
+#: A lead's class has one of these words ("article__description", "news-lead") ...
+_LEAD_WORDS = frozenset(("lead", "description", "intro", "anons", "summary", "subtitle",
+                         "leadtext", "intro-text", "standfirst", "teaser-text", "excerpt"))
+#: ... and none of these: an author box, an image or its caption is no lead.
+_NOT_LEAD = frozenset(("author", "bio", "image", "img", "photo", "caption", "figure", "embed",
+                       "credit", "video", "gallery", "media", "profile", "user"))
+_CLASS_WORDS = re.compile(r"[a-z0-9]+")
 _BLOCKS = frozenset((
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
     "section", "article", "header", "footer", "table", "tr", "td", "th", "figure", "dd", "dt",
@@ -192,9 +199,15 @@ class GenericExtractor:
             return None
         probe = " ".join(text.split())
         for el in _LEAD(scope):
+            words = set(_CLASS_WORDS.findall((el.get("class") or "").casefold()))
+            if words & _NOT_LEAD or not words & _LEAD_WORDS:
+                continue                # an author bio, an image caption, "leader-board"
             value = meta.text_of(el)
-            if 60 <= len(value) <= 1500 and value[:60] not in probe and not meta.in_foreign(el):
-                return el
+            if not 60 <= len(value) <= 1500 or value[:60] in probe or meta.in_foreign(el):
+                continue
+            if not _is_lead_prose(el, value):
+                continue
+            return el
         return None
 
     def date_candidates(self, tree, info: meta.PageMeta, title_el) -> list[DateCandidate]:
@@ -293,6 +306,17 @@ def _trafilatura(tree, url: str, options: dict[str, object]) -> str:
     except (ValueError, TypeError, etree.LxmlError):
         doc = None
     return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
+def _is_lead_prose(el, value: str) -> bool:
+    """A lead is prose: it carries no image (a caption or an asset box), few links
+    (a card) and no date line (a byline box)."""
+    from pipelines.cleanup import find_dates
+
+    if next(el.iter("img", "figure", "picture", "video", "iframe", "svg"), None) is not None:
+        return False
+    linked = sum(len(a.text_content()) for a in el.iter("a"))
+    return linked <= 0.3 * len(value) and not find_dates(value[:100])
 
 
 def credit_candidates(tree, limit: int = 12) -> list[str]:
