@@ -119,6 +119,14 @@ def _compiled(kind: str, langs: frozenset[str] | None) -> tuple[tuple[str, re.Pa
     return tuple(out)
 
 
+def is_boilerplate(line: str) -> bool:
+    """True when a drop_line or cut_after rule would take this line (a heading to
+    leave out of the text rather than restore)."""
+    probe = line.strip(" .:!•-—–")
+    return any(rx.fullmatch(probe) for kind in ("drop_line", "cut_after")
+               for _name, rx in _compiled(kind, None))
+
+
 def find_dates(text: str) -> list[str]:
     """Visible date strings in ``text`` ("17:11, Вчера", "11 августа 2023, 21:03")."""
     return [m.group(0).strip(" ,•|") for m in load_rules().date_text.finditer(text)]

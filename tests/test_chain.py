@@ -174,7 +174,8 @@ def test_unspaced_scripts_are_not_one_word_labels(text):
 
 
 @pytest.mark.parametrize("kind", ["ReportageNewsArticle", "NewsArticle", "newsarticle",
-                                  "http://schema.org/AnalysisNewsArticle", "BlogPosting"])
+                                  "http://schema.org/AnalysisNewsArticle", "BlogPosting",
+                                  "ClaimReview"])
 def test_jsonld_article_types_any_case(kind):
     html = (f'<html><head><script type="application/ld+json">{{"@type": "{kind}", '
             f'"headline": "Заголовок"}}</script></head><body><p>x</p></body></html>')

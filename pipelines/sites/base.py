@@ -66,6 +66,13 @@ _LEAD = etree.XPath(
     ".//*[self::div or self::p or self::h2 or self::h3 or self::h4]"
     "[contains(@class, 'lead') or contains(@class, 'description') or contains(@class, 'intro')"
     " or contains(@class, 'anons') or contains(@class, 'summary') or contains(@class, 'subtitle')]")
+#: A lead's class has one of these words ("article__description", "news-lead") ...
+_LEAD_WORDS = frozenset(("lead", "description", "intro", "anons", "summary", "subtitle",
+                         "leadtext", "intro-text", "standfirst", "teaser-text", "excerpt"))
+#: ... and none of these: an author box, an image or its caption is no lead.
+_NOT_LEAD = frozenset(("author", "bio", "image", "img", "photo", "caption", "figure", "embed",
+                       "credit", "video", "gallery", "media", "profile", "user"))
+_CLASS_WORDS = re.compile(r"[a-z0-9]+")
 _BLOCKS = frozenset((
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
     "section", "article", "header", "footer", "table", "tr", "td", "th", "figure", "dd", "dt",
@@ -169,7 +176,8 @@ class GenericExtractor:
             if block.getparent() is not None:
                 block.drop_tree()
         pruned = self.prune_tree(tree, keep=keep)
-        out.text, out.explain["text"] = self.body_text(tree, url, page)
+        out.text, out.explain["text"] = self.body_with_headings(
+            *self.body_text(tree, url, page), page)
         lead = self.lead(title_el, out.text)
         if lead is not None:
             out.text = f"{meta.text_of(lead)}\n{out.text}"
@@ -194,9 +202,15 @@ class GenericExtractor:
             return None
         probe = " ".join(text.split())
         for el in _LEAD(scope):
+            words = set(_CLASS_WORDS.findall((el.get("class") or "").casefold()))
+            if words & _NOT_LEAD or not words & _LEAD_WORDS:
+                continue                # an author bio, an image caption, "leader-board"
             value = meta.text_of(el)
-            if 60 <= len(value) <= 1500 and value[:60] not in probe and not meta.in_foreign(el):
-                return el
+            if not 60 <= len(value) <= 1500 or value[:60] in probe or meta.in_foreign(el):
+                continue
+            if not _is_lead_prose(el, value):
+                continue
+            return el
         return None
 
     def date_candidates(self, tree, info: meta.PageMeta, title_el) -> list[DateCandidate]:
@@ -211,7 +225,8 @@ class GenericExtractor:
 
         ``keep`` holds the elements that carry the article (``evidence.protected``):
         a rule never removes one of them, nor the body selector's match or its
-        ancestors, nor a "widget" holding half the page's text.
+        ancestors, and a rule whose matches hold half the page's visible text
+        together removes nothing (those are not widgets).
         """
         body_sel = self.selector_for("body")
         body = meta.select(tree, body_sel)[:1] if body_sel else []
@@ -226,11 +241,18 @@ class GenericExtractor:
         limit = (len(page.text_content()) - hidden) / 2
         count = 0
         for selector in self.prune_selectors():
-            for el in meta.select(tree, selector):
-                if el.getparent() is None or el in keep:
-                    continue
-                if len(el.text_content()) > limit:
-                    continue                       # a "widget" holding half the page is not one
+            found = [el for el in meta.select(tree, selector)
+                     if el.getparent() is not None and el not in keep]
+            outer = set(found)
+            # what the rule would remove in all: many small matches can hold the
+            # article too (every entry of a live blog is a "comment-item")
+            total = sum(len(el.text_content()) for el in found
+                        if not any(a in outer for a in el.iterancestors()))
+            if total > limit:
+                continue
+            for el in found:
+                if el.getparent() is None:
+                    continue                       # inside a block already removed
                 el.drop_tree()
                 count += 1
         return count
@@ -263,6 +285,16 @@ class GenericExtractor:
         chosen = name if text is precise else _pass_name(RECALL_OPTIONS)
         return text, f"trafilatura {chosen}: {why}"
 
+    def body_with_headings(self, text: str, how: str,
+                           page: evidence.PageEvidence) -> tuple[str, str]:
+        """Sub-headings the trafilatura text dropped between its paragraphs, put back."""
+        if not how.startswith("trafilatura"):
+            return text, how
+        text, restored = evidence.restore_headings(text, page.core)
+        if restored:
+            how += f" + {restored} sub-headings restored"
+        return text, how
+
 
 def _pass_name(options: dict[str, object]) -> str:
     mode = "favor_precision" if options.get("favor_precision") else "default"
@@ -277,6 +309,17 @@ def _trafilatura(tree, url: str, options: dict[str, object]) -> str:
     except (ValueError, TypeError, etree.LxmlError):
         doc = None
     return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
+def _is_lead_prose(el, value: str) -> bool:
+    """A lead is prose: it carries no image (a caption or an asset box), few links
+    (a card) and no date line (a byline box)."""
+    from pipelines.cleanup import find_dates
+
+    if next(el.iter("img", "figure", "picture", "video", "iframe", "svg"), None) is not None:
+        return False
+    linked = sum(len(a.text_content()) for a in el.iter("a"))
+    return linked <= 0.3 * len(value) and not find_dates(value[:100])
 
 
 def credit_candidates(tree, limit: int = 12) -> list[str]:

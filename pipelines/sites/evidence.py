@@ -10,7 +10,11 @@ single length threshold:
   rules but hold the article;
 * **the extraction cascade**: the precise trafilatura pass is kept when it holds
   the page's prose paragraphs; otherwise a recall pass runs and the pass that
-  covers more of those paragraphs wins (``choose_pass``).
+  covers more of those paragraphs wins (``choose_pass``);
+* **sub-headings**: an <h2>-<h6> of the prose core that sits between paragraphs
+  the chosen text holds is put back in its place (``restore_headings``): the
+  precise pass drops intertitles and FAQ questions, never boilerplate between
+  two article paragraphs.
 
 A *prose paragraph* is a <p>, or a text run between <br> in a <td>/<div>, of at
 least ``PROSE_CHARS`` characters with sentence punctuation and little linked
@@ -172,3 +176,48 @@ def choose_pass(ev: PageEvidence, precise: str, recall: str) -> tuple[str, str]:
             return recall, (f"recall pass adds {len(extra)} characters, {ratio:.0%} of them "
                             f"prose, to the precise pass's {len(precise)}")
     return precise, f"precise pass holds {share(got_p)} of the page's prose"
+
+
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+HEADING_MAX = 200
+
+
+def _next_text(el):
+    """The first following element (a sibling, else one of the parent's) with text."""
+    for node in (el, el.getparent()):
+        if node is None:
+            break
+        for sib in node.itersiblings():
+            if isinstance(sib.tag, str) and len(sib.text_content().strip()) >= 40:
+                return sib
+    return None
+
+
+def restore_headings(text: str, core) -> tuple[str, int]:
+    """``text`` with the core's sub-headings put back between the paragraphs it holds."""
+    from pipelines.cleanup import is_boilerplate
+
+    if core is None or not text:
+        return text, 0
+    scope = core.getparent() if core.getparent() is not None else core
+    lines = text.split("\n")
+    norm = [_WS.sub(" ", ln).strip() for ln in lines]
+    have = set(norm)
+    inserted = 0
+    for heading in scope.iter(*_HEADINGS):
+        head = _WS.sub(" ", heading.text_content()).strip()
+        if not head or len(head) > HEADING_MAX or head in have or is_boilerplate(head):
+            continue
+        after = _next_text(heading)
+        if after is None:
+            continue
+        probe = _WS.sub(" ", after.text_content()).strip()[:40]
+        # only between kept paragraphs: the line after must be held and not be the first
+        at = next((i for i, ln in enumerate(norm) if ln.startswith(probe)), None)
+        if not at:
+            continue
+        lines.insert(at, head)
+        norm.insert(at, head)
+        have.add(head)
+        inserted += 1
+    return "\n".join(lines), inserted

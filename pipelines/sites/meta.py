@@ -24,8 +24,10 @@ from pipelines.items import DateCandidate
 _WS = re.compile(r"\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||—|–|-|::|«|»|·)\s+")
 #: schema.org types (compared case-folded) whose object describes the page's article;
-#: every subtype of Article ends in "article" (ReportageNewsArticle, ScholarlyArticle).
-_ARTICLE_TYPES = {"blogposting", "liveblogposting", "socialmediaposting", "report", "webpage"}
+#: every subtype of Article ends in "article" (ReportageNewsArticle, ScholarlyArticle);
+#: a fact-check page describes itself as a ClaimReview.
+_ARTICLE_TYPES = {"blogposting", "liveblogposting", "socialmediaposting", "report", "webpage",
+                  "claimreview"}  # a fact-check page (factcheck.kz) is its ClaimReview
 _META_DATES = (
     "article:published_time", "og:article:published_time", "datepublished", "pubdate",
     "publishdate", "publish_date", "publication_date", "date", "dc.date.issued", "dc.date",
