@@ -109,6 +109,60 @@ def _ru_keys(word: str) -> tuple[str, ...]:
     return tuple(forms) or (word,)
 
 
+class RussianForms:
+    """Every dictionary form of the lexicon's Russian lemmas, built once when the
+    rules are compiled, so that a word of an article rarely needs pymorphy3.
+
+    Only keys of the lexicon can match, so a word's keys are what ``_ru_keys`` gives
+    *restricted to the lexicon's keys*.  pymorphy3 stops at its dictionary when a
+    word is in it, and a dictionary parse's normal form is the first form of the
+    word's paradigm: so a dictionary word has lexicon key ``k`` exactly when it is a
+    form of a paradigm whose first form is ``k``.  Those paradigms are read straight
+    from the OpenCorpora dictionary (looking ``k`` up gives them), and then
+
+    * a word among their forms has those keys (pymorphy3 is asked only when there
+      are several, to keep its order of readings);
+    * any other word that the dictionary knows has none;
+    * only a word the dictionary does not know gets pymorphy3's full analysis (its
+      readings are guessed from the word's ending and may still give a key).
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        morph = _morph()
+        d = morph.dictionary
+        self._known = d.word_is_known
+        self._subst = morph.char_substitutes
+        self.keys = frozenset(keys)
+        forms: dict[str, dict[str, None]] = {}
+        for key in self.keys:
+            if not CYRILLIC.search(key):
+                continue
+            for fixed, parses in d.words.similar_items(key, self._subst):
+                for para_id, idx in parses:
+                    if fold(d.build_normal_form(para_id, idx, fixed)) != key:
+                        continue
+                    paradigm = d.paradigms[para_id]
+                    size = len(paradigm) // 3
+                    stem = d.build_stem(paradigm, idx, fixed)
+                    for i in range(size):
+                        form = fold(d.paradigm_prefixes[paradigm[size * 2 + i]] + stem
+                                    + d.suffixes[paradigm[i]])
+                        forms.setdefault(form, {})[key] = None
+        self.forms = {form: tuple(ks) for form, ks in forms.items()}
+
+    def __call__(self, word: str) -> tuple[str, ...]:
+        """The lexicon keys of a folded word (the same as ``_ru_keys`` gives, less the
+        keys no lexicon phrase has)."""
+        if not CYRILLIC.search(word):
+            return (word,) if word in self.keys else ()
+        found = self.forms.get(word)
+        if found is None and self._known(word, self._subst):
+            return ()
+        if found is not None and len(found) == 1:
+            return found
+        return tuple(k for k in _ru_keys(word) if k in self.keys)
+
+
 # -- en: Snowball ----------------------------------------------------------------
 
 @lru_cache(maxsize=1)
@@ -220,7 +274,10 @@ class Normaliser:
         """Only words starting like one of ``keys`` are analysed from now on (in kk, az,
         uz, ky a key shorter than PREFIX letters, "қор", admits the words starting with it;
         in Russian and English it is a whole word)."""
+        keys = frozenset(keys)
         self.prefixes = frozenset(k[:PREFIX] for k in keys)
+        if self.code == "ru":
+            self._keys = RussianForms(keys)
         self.seen.clear()
 
     def learn(self, text: str) -> None:
