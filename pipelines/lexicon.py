@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -128,18 +129,17 @@ class Rules:
         hits: list[Hit] = []
         seen: set[tuple[str, str, int, int]] = set()
         n_toks = len(toks)
+        texts = [t.text for t in toks]
         for lang in languages:
             index = self.index.get(lang)
             if not index:
                 continue
-            norm = self.normalisers[lang]
-            script, cached, compute = norm.script, norm.seen, norm.token_keys
-            # The hot loop of classification: one dict lookup per token when cached.
-            keys = [(cached[t.text] if t.text in cached else compute(t))
-                    if t.script == script else () for t in toks]
+            # The hot loop of classification: a C-level map through the normaliser's
+            # word cache (a word not seen yet is analysed once, on the way).
+            keys = list(map(self.normalisers[lang].seen.__getitem__, texts))
             get = index.get
-            for i, cands in enumerate(keys):
-                for k in cands:
+            for i in compress(range(n_toks), keys):  # only words with keys
+                for k in keys[i]:
                     entries = get(k)
                     if entries is None:
                         continue

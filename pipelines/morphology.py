@@ -229,6 +229,34 @@ def _chain(rest: str, suffixes: frozenset[str], longest: int) -> bool:
                for n in range(min(longest, len(rest)), 0, -1))
 
 
+#: Token text -> folded, shared by the normalisers: a word is folded once however many
+#: languages look at it.
+_FOLDED: dict[str, str] = {}
+
+
+def _fold_once(text: str) -> str:
+    if len(_FOLDED) > CACHE_WORDS:
+        _FOLDED.clear()
+    word = _FOLDED[text] = fold(text)
+    return word
+
+
+class _Seen(dict):
+    """Token text -> keys of one normaliser; a text not seen yet is analysed once."""
+
+    def __init__(self, norm: Normaliser) -> None:
+        super().__init__()
+        self.norm = norm
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        if len(self) > CACHE_WORDS:
+            self.clear()
+        norm = self.norm
+        keys = self[text] = (norm._token_keys(text)
+                             if (_SCRIPTS.get(text) or _script(text)) == norm.script else ())
+        return keys
+
+
 class Normaliser:
     """Token -> keys for one language; ``phrase`` turns a lexicon phrase into its key tuple."""
 
@@ -244,22 +272,17 @@ class Normaliser:
         in all six languages is at the end of the word, so a word and its base form
         share their first letters (Russian exceptions are suppletive forms such as
         "люди", which no lexicon entry needs)."""
-        self.seen: dict[str, tuple[str, ...]] = {}
-        """Token text -> keys, filled by ``token_keys`` (read directly in the hot loop)."""
+        self.seen = _Seen(self)
+        """Token text -> keys (``()`` for a word of another script), computed on first
+        sight: the hot loop of ``Rules.find`` maps a text's words through it."""
 
     def token_keys(self, token: Token) -> tuple[str, ...]:
-        text = token.text
-        keys = self.seen.get(text)
-        if keys is None:
-            if len(self.seen) > CACHE_WORDS:
-                self.seen.clear()
-            keys = self.seen[text] = self._token_keys(text)
-        return keys
+        return self.seen[token.text]
 
     def _token_keys(self, text: str) -> tuple[str, ...]:
         if _PLURAL_ACRONYM.match(text):  # NGOs, CSOs, NNTs
             text = text[:-1]
-        word = fold(text)
+        word = _FOLDED.get(text) or _fold_once(text)
         if self.prefixes is not None and word[:PREFIX] not in self.prefixes and (
                 self.suffix is None
                 or not any(word[:n] in self.prefixes for n in range(2, PREFIX))):
@@ -289,11 +312,9 @@ class Normaliser:
 
     def phrase(self, text: str) -> tuple[str, ...]:
         """The key sequence of a lexicon phrase."""
-        if self.suffix is not None:
-            return tuple(self.token_keys(t)[0] for t in tokens(text))
         if self.code == "ru":
             return tuple(_ru_phrase_key(fold(t.text)) for t in tokens(text))
-        return tuple(self.token_keys(t)[0] for t in tokens(text))
+        return tuple(self._token_keys(t.text)[0] for t in tokens(text))
 
 
 def normaliser(code: str, morphology: dict[str, dict]) -> Normaliser:
