@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -31,7 +31,7 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
-from pipelines.morphology import LANGUAGES, Normaliser, Token, normaliser
+from pipelines.morphology import LANGUAGES, WORD, Normaliser, Token, normaliser
 
 FILES = ("terms.toml", "topics.toml", "traps.toml", "regions.toml", "organisations.toml",
          "morphology.toml")
@@ -126,10 +126,22 @@ class Rules:
     def find(self, toks: list[Token], field_name: str,
              languages: Iterable[str] = LANGUAGES) -> list[Hit]:
         """Every phrase of ``languages`` found in ``toks`` (overlaps included)."""
+        return self._find([t.text for t in toks], lambda: [(t.start, t.end) for t in toks],
+                          field_name, languages)
+
+    def find_text(self, text: str, field_name: str,
+                  languages: Iterable[str] = LANGUAGES) -> list[Hit]:
+        """``find(tokens(text), ...)`` without building a Token per word: the words come
+        from one C-level ``findall``, their offsets only once a phrase is found."""
+        return self._find(WORD.findall(text), lambda: list(map(re.Match.span, WORD.finditer(text))),
+                          field_name, languages)
+
+    def _find(self, texts: list[str], offsets: Callable[[], list[tuple[int, int]]],
+              field_name: str, languages: Iterable[str]) -> list[Hit]:
         hits: list[Hit] = []
         seen: set[tuple[str, str, int, int]] = set()
-        n_toks = len(toks)
-        texts = [t.text for t in toks]
+        n_toks = len(texts)
+        spans: list[tuple[int, int]] | None = None
         for lang in languages:
             index = self.index.get(lang)
             if not index:
@@ -150,12 +162,14 @@ class Rules:
                                 size > 2 and any(seq[n] not in keys[i + n]
                                                  for n in range(2, size)))):
                             continue
-                        sig = (entry.category, entry.id, toks[i].start, toks[j - 1].end)
+                        if spans is None:
+                            spans = offsets()
+                        sig = (entry.category, entry.id, spans[i][0], spans[j - 1][1])
                         if sig in seen:
                             continue
                         seen.add(sig)
-                        hits.append(Hit(entry.category, entry.id, field_name, toks[i].start,
-                                        toks[j - 1].end, i, j - 1, entry.form))
+                        hits.append(Hit(entry.category, entry.id, field_name, spans[i][0],
+                                        spans[j - 1][1], i, j - 1, entry.form))
         return hits
 
 

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 #: A word: letters and digits, with inner hyphens and apostrophes ("QHT-lər",
 #: "Северо-Казахстанской", "ko'ngilli", "o‘zbek").
-_WORD = re.compile(r"\w+(?:[-‐'’ʼʻ‘`]\w+)*")
+WORD = re.compile(r"\w+(?:[-‐'’ʼʻ‘`]\w+)*")
 #: Azerbaijani/Turkish "İ" case-folds to "i" + a combining dot: fold it to "i" first.
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "ʻ": "'", "‘": "'", "`": "'", "‐": "-",
                               "ё": "е", "Ё": "Е", "İ": "i"})
@@ -76,7 +76,7 @@ def _script(word: str) -> str:
 def tokens(text: str) -> list[Token]:
     scripts = _SCRIPTS
     return [Token(w, m.start(), m.end(), scripts.get(w) or _script(w))
-            for m in _WORD.finditer(text) for w in (m.group(),)]
+            for m in WORD.finditer(text) for w in (m.group(),)]
 
 
 # -- ru: pymorphy3 -------------------------------------------------------------
