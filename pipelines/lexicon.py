@@ -131,10 +131,11 @@ class Rules:
 
     def find_text(self, text: str, field_name: str,
                   languages: Iterable[str] = LANGUAGES) -> list[Hit]:
-        """``find(tokens(text), ...)`` without building a Token per word: the words come
-        from one C-level ``findall``, their offsets only once a phrase is found."""
-        return self._find(WORD.findall(text), lambda: list(map(re.Match.span, WORD.finditer(text))),
-                          field_name, languages)
+        """``find(tokens(text), ...)`` without building a Token per word: one regex pass,
+        the words and (once a phrase is found) their offsets read from its matches."""
+        matches = list(WORD.finditer(text))
+        return self._find(list(map(re.Match.group, matches)),
+                          lambda: list(map(re.Match.span, matches)), field_name, languages)
 
     def _find(self, texts: list[str], offsets: Callable[[], list[tuple[int, int]]],
               field_name: str, languages: Iterable[str]) -> list[Hit]:
