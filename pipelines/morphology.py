@@ -19,8 +19,12 @@ term written once in its dictionary form matches every inflected form:
   stripping endings blindly keeps "gənclər" (youth) from turning into "Gəncə"
   (Ganja).
 
-Everything is cached per word: news vocabularies repeat, so a crawl pays the
-pymorphy3 cost about once per distinct word.  Reads no settings.
+Only words whose first letters begin a lexicon key are looked at.  A Russian word
+is looked up among the dictionary forms of the lexicon's lemmas (``RussianForms``,
+built once when the rules are compiled); pymorphy3 analyses only words its
+dictionary does not know.  Each word is folded once for all languages and its keys
+kept per language (``Normaliser.seen``): news vocabularies repeat.  Reads no
+settings.
 """
 
 from __future__ import annotations
