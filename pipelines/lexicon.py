@@ -23,14 +23,15 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
-from pipelines.morphology import LANGUAGES, Normaliser, Token, normaliser
+from pipelines.morphology import LANGUAGES, WORD, Normaliser, Token, normaliser
 
 FILES = ("terms.toml", "topics.toml", "traps.toml", "regions.toml", "organisations.toml",
          "morphology.toml")
@@ -125,21 +126,33 @@ class Rules:
     def find(self, toks: list[Token], field_name: str,
              languages: Iterable[str] = LANGUAGES) -> list[Hit]:
         """Every phrase of ``languages`` found in ``toks`` (overlaps included)."""
+        return self._find([t.text for t in toks], lambda: [(t.start, t.end) for t in toks],
+                          field_name, languages)
+
+    def find_text(self, text: str, field_name: str,
+                  languages: Iterable[str] = LANGUAGES) -> list[Hit]:
+        """``find(tokens(text), ...)`` without building a Token per word: one regex pass,
+        the words and (once a phrase is found) their offsets read from its matches."""
+        matches = list(WORD.finditer(text))
+        return self._find(list(map(re.Match.group, matches)),
+                          lambda: list(map(re.Match.span, matches)), field_name, languages)
+
+    def _find(self, texts: list[str], offsets: Callable[[], list[tuple[int, int]]],
+              field_name: str, languages: Iterable[str]) -> list[Hit]:
         hits: list[Hit] = []
         seen: set[tuple[str, str, int, int]] = set()
-        n_toks = len(toks)
+        n_toks = len(texts)
+        spans: list[tuple[int, int]] | None = None
         for lang in languages:
             index = self.index.get(lang)
             if not index:
                 continue
-            norm = self.normalisers[lang]
-            script, cached, compute = norm.script, norm.seen, norm.token_keys
-            # The hot loop of classification: one dict lookup per token when cached.
-            keys = [(cached[t.text] if t.text in cached else compute(t))
-                    if t.script == script else () for t in toks]
+            # The hot loop of classification: a C-level map through the normaliser's
+            # word cache (a word not seen yet is analysed once, on the way).
+            keys = list(map(self.normalisers[lang].seen.__getitem__, texts))
             get = index.get
-            for i, cands in enumerate(keys):
-                for k in cands:
+            for i in compress(range(n_toks), keys):  # only words with keys
+                for k in keys[i]:
                     entries = get(k)
                     if entries is None:
                         continue
@@ -150,12 +163,14 @@ class Rules:
                                 size > 2 and any(seq[n] not in keys[i + n]
                                                  for n in range(2, size)))):
                             continue
-                        sig = (entry.category, entry.id, toks[i].start, toks[j - 1].end)
+                        if spans is None:
+                            spans = offsets()
+                        sig = (entry.category, entry.id, spans[i][0], spans[j - 1][1])
                         if sig in seen:
                             continue
                         seen.add(sig)
-                        hits.append(Hit(entry.category, entry.id, field_name, toks[i].start,
-                                        toks[j - 1].end, i, j - 1, entry.form))
+                        hits.append(Hit(entry.category, entry.id, field_name, spans[i][0],
+                                        spans[j - 1][1], i, j - 1, entry.form))
         return hits
 
 

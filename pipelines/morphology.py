@@ -19,8 +19,12 @@ term written once in its dictionary form matches every inflected form:
   stripping endings blindly keeps "gənclər" (youth) from turning into "Gəncə"
   (Ganja).
 
-Everything is cached per word: news vocabularies repeat, so a crawl pays the
-pymorphy3 cost about once per distinct word.  Reads no settings.
+Only words whose first letters begin a lexicon key are looked at.  A Russian word
+is looked up among the dictionary forms of the lexicon's lemmas (``RussianForms``,
+built once when the rules are compiled); pymorphy3 analyses only words its
+dictionary does not know.  Each word is folded once for all languages and its keys
+kept per language (``Normaliser.seen``): news vocabularies repeat.  Reads no
+settings.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import NamedTuple
 
 #: A word: letters and digits, with inner hyphens and apostrophes ("QHT-lər",
 #: "Северо-Казахстанской", "ko'ngilli", "o‘zbek").
-_WORD = re.compile(r"\w+(?:[-‐'’ʼʻ‘`]\w+)*")
+WORD = re.compile(r"\w+(?:[-‐'’ʼʻ‘`]\w+)*")
 #: Azerbaijani/Turkish "İ" case-folds to "i" + a combining dot: fold it to "i" first.
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "ʻ": "'", "‘": "'", "`": "'", "‐": "-",
                               "ё": "е", "Ё": "Е", "İ": "i"})
@@ -76,7 +80,7 @@ def _script(word: str) -> str:
 def tokens(text: str) -> list[Token]:
     scripts = _SCRIPTS
     return [Token(w, m.start(), m.end(), scripts.get(w) or _script(w))
-            for m in _WORD.finditer(text) for w in (m.group(),)]
+            for m in WORD.finditer(text) for w in (m.group(),)]
 
 
 # -- ru: pymorphy3 -------------------------------------------------------------
@@ -107,6 +111,60 @@ def _ru_keys(word: str) -> tuple[str, ...]:
         return (word,)
     forms = dict.fromkeys(fold(f) for f in _morph().normal_forms(word))
     return tuple(forms) or (word,)
+
+
+class RussianForms:
+    """Every dictionary form of the lexicon's Russian lemmas, built once when the
+    rules are compiled, so that a word of an article rarely needs pymorphy3.
+
+    Only keys of the lexicon can match, so a word's keys are what ``_ru_keys`` gives
+    *restricted to the lexicon's keys*.  pymorphy3 stops at its dictionary when a
+    word is in it, and a dictionary parse's normal form is the first form of the
+    word's paradigm: so a dictionary word has lexicon key ``k`` exactly when it is a
+    form of a paradigm whose first form is ``k``.  Those paradigms are read straight
+    from the OpenCorpora dictionary (looking ``k`` up gives them), and then
+
+    * a word among their forms has those keys (pymorphy3 is asked only when there
+      are several, to keep its order of readings);
+    * any other word that the dictionary knows has none;
+    * only a word the dictionary does not know gets pymorphy3's full analysis (its
+      readings are guessed from the word's ending and may still give a key).
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        morph = _morph()
+        d = morph.dictionary
+        self._known = d.word_is_known
+        self._subst = morph.char_substitutes
+        self.keys = frozenset(keys)
+        forms: dict[str, dict[str, None]] = {}
+        for key in self.keys:
+            if not CYRILLIC.search(key):
+                continue
+            for fixed, parses in d.words.similar_items(key, self._subst):
+                for para_id, idx in parses:
+                    if fold(d.build_normal_form(para_id, idx, fixed)) != key:
+                        continue
+                    paradigm = d.paradigms[para_id]
+                    size = len(paradigm) // 3
+                    stem = d.build_stem(paradigm, idx, fixed)
+                    for i in range(size):
+                        form = fold(d.paradigm_prefixes[paradigm[size * 2 + i]] + stem
+                                    + d.suffixes[paradigm[i]])
+                        forms.setdefault(form, {})[key] = None
+        self.forms = {form: tuple(ks) for form, ks in forms.items()}
+
+    def __call__(self, word: str) -> tuple[str, ...]:
+        """The lexicon keys of a folded word (the same as ``_ru_keys`` gives, less the
+        keys no lexicon phrase has)."""
+        if not CYRILLIC.search(word):
+            return (word,) if word in self.keys else ()
+        found = self.forms.get(word)
+        if found is None and self._known(word, self._subst):
+            return ()
+        if found is not None and len(found) == 1:
+            return found
+        return tuple(k for k in _ru_keys(word) if k in self.keys)
 
 
 # -- en: Snowball ----------------------------------------------------------------
@@ -175,6 +233,34 @@ def _chain(rest: str, suffixes: frozenset[str], longest: int) -> bool:
                for n in range(min(longest, len(rest)), 0, -1))
 
 
+#: Token text -> folded, shared by the normalisers: a word is folded once however many
+#: languages look at it.
+_FOLDED: dict[str, str] = {}
+
+
+def _fold_once(text: str) -> str:
+    if len(_FOLDED) > CACHE_WORDS:
+        _FOLDED.clear()
+    word = _FOLDED[text] = fold(text)
+    return word
+
+
+class _Seen(dict):
+    """Token text -> keys of one normaliser; a text not seen yet is analysed once."""
+
+    def __init__(self, norm: Normaliser) -> None:
+        super().__init__()
+        self.norm = norm
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        if len(self) > CACHE_WORDS:
+            self.clear()
+        norm = self.norm
+        keys = self[text] = (norm._token_keys(text)
+                             if (_SCRIPTS.get(text) or _script(text)) == norm.script else ())
+        return keys
+
+
 class Normaliser:
     """Token -> keys for one language; ``phrase`` turns a lexicon phrase into its key tuple."""
 
@@ -190,22 +276,17 @@ class Normaliser:
         in all six languages is at the end of the word, so a word and its base form
         share their first letters (Russian exceptions are suppletive forms such as
         "люди", which no lexicon entry needs)."""
-        self.seen: dict[str, tuple[str, ...]] = {}
-        """Token text -> keys, filled by ``token_keys`` (read directly in the hot loop)."""
+        self.seen = _Seen(self)
+        """Token text -> keys (``()`` for a word of another script), computed on first
+        sight: the hot loop of ``Rules.find`` maps a text's words through it."""
 
     def token_keys(self, token: Token) -> tuple[str, ...]:
-        text = token.text
-        keys = self.seen.get(text)
-        if keys is None:
-            if len(self.seen) > CACHE_WORDS:
-                self.seen.clear()
-            keys = self.seen[text] = self._token_keys(text)
-        return keys
+        return self.seen[token.text]
 
     def _token_keys(self, text: str) -> tuple[str, ...]:
         if _PLURAL_ACRONYM.match(text):  # NGOs, CSOs, NNTs
             text = text[:-1]
-        word = fold(text)
+        word = _FOLDED.get(text) or _fold_once(text)
         if self.prefixes is not None and word[:PREFIX] not in self.prefixes and (
                 self.suffix is None
                 or not any(word[:n] in self.prefixes for n in range(2, PREFIX))):
@@ -220,7 +301,10 @@ class Normaliser:
         """Only words starting like one of ``keys`` are analysed from now on (in kk, az,
         uz, ky a key shorter than PREFIX letters, "қор", admits the words starting with it;
         in Russian and English it is a whole word)."""
+        keys = frozenset(keys)
         self.prefixes = frozenset(k[:PREFIX] for k in keys)
+        if self.code == "ru":
+            self._keys = RussianForms(keys)
         self.seen.clear()
 
     def learn(self, text: str) -> None:
@@ -232,11 +316,9 @@ class Normaliser:
 
     def phrase(self, text: str) -> tuple[str, ...]:
         """The key sequence of a lexicon phrase."""
-        if self.suffix is not None:
-            return tuple(self.token_keys(t)[0] for t in tokens(text))
         if self.code == "ru":
             return tuple(_ru_phrase_key(fold(t.text)) for t in tokens(text))
-        return tuple(self.token_keys(t)[0] for t in tokens(text))
+        return tuple(self._token_keys(t.text)[0] for t in tokens(text))
 
 
 def normaliser(code: str, morphology: dict[str, dict]) -> Normaliser:

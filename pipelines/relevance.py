@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from pipelines.items import ArticleItem
 from pipelines.lexicon import Hit, Rules, RulesError, load_rules
-from pipelines.morphology import LANGUAGES, fold, tokens
+from pipelines.morphology import LANGUAGES, fold
 
 __all__ = ["Classification", "Relevance", "RulesError", "classify"]
 
@@ -125,7 +125,7 @@ def classify(title: str | None, text: str, *, language: str | None = None,
     by_cat: dict[str, list[Hit]] = {}
     langs = _languages(language, fields["title"] + "\n" + fields["text"])
     for name, value in fields.items():
-        for h in rules.find(tokens(value), name, langs):
+        for h in rules.find_text(value, name, langs):
             by_cat.setdefault(h.category, []).append(h)
     trap_hits = by_cat.get("trap", [])
     context = by_cat.get("context", [])

@@ -234,3 +234,46 @@ def test_a_rules_folder_extends_the_lexicon(tmp_path: Path) -> None:
     rules = load_rules(folder)
     assert classify("", "Mahallalarda yig'ilish. Mahalla faollari.", rules=rules).relevant
     assert not classify("", "Mahallalarda yig'ilish. Mahalla faollari.").relevant
+
+
+# -- Russian words analysed only when they could be a lexicon word ----------------------
+
+def test_russian_forms_give_the_keys_pymorphy3_gives_within_the_lexicon() -> None:
+    from pipelines import morphology
+
+    norm = load_rules().normalisers["ru"]
+    forms = norm._keys
+    assert isinstance(forms, morphology.RussianForms)
+    sample = [*list(forms.forms)[::7],
+        "организациями", "общественно", "прав", "волонтёрами", "гражданскими",  # lexicon forms
+        "завод", "поезда", "прекрасного", "красивый",                           # known, not terms
+        "госгрантов", "костанае", "волонтерства", "кенеша", "нпо-шники",         # unknown: guessed
+    ]
+    for word in sample:
+        word = fold(word)
+        want = tuple(k for k in morphology._ru_keys(word) if k in forms.keys)
+        assert forms(word) == want, word
+    assert forms("организациями") == ("организация",)
+    assert forms("поезда") == ()
+
+
+def test_a_word_that_cannot_start_a_lexicon_entry_is_never_analysed(monkeypatch) -> None:
+    from pipelines import morphology
+
+    rules = load_rules()
+    asked: list[str] = []
+    real = morphology._ru_keys
+
+    def spy(word: str) -> tuple[str, ...]:
+        asked.append(word)
+        return real(word)
+
+    monkeypatch.setattr(morphology, "_ru_keys", spy)
+    for norm in rules.normalisers.values():  # as if no word had been seen yet
+        norm.seen.clear()
+    c = classify("Завод расширил цеха", "Рабочие завода получили премии. НПО «Заря» "
+                 "провело форум в Костанае.", rules=rules)
+    assert "kz-kostanay" in {r.id for r in c.regions}
+    # Known dictionary words are settled by the lexicon's own forms; only words
+    # pymorphy3's dictionary does not know ("Костанае") are guessed by it.
+    assert asked == ["костанае"]
