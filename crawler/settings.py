@@ -52,6 +52,9 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 CLOSESPIDER_TIMEOUT = 4 * 3600
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+# Truncated bodies (cut gzip, Content-Length mismatch, dataloss) are retried, then failed
+# with the reason; 595 = just before HttpCompressionMiddleware sees the response.
+DOWNLOADER_MIDDLEWARES = {"crawler.integrity.TruncatedBodyMiddleware": 595}
 
 # Neither a telnet console nor Scrapy's remote-control HTTP endpoint (both run
 # Python on request) belongs in an unattended nightly job.

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 #: Article-page faults served under /f/<name>; each must be survived and counted.
 ARTICLE_FAULTS = ("flaky", "timeout", "reset", "trickle", "truncated-gzip", "charset",
-                  "gzip-bomb", "huge", "loop", "gone", "missing")
+                  "gzip-bomb", "huge", "loop", "gone", "missing", "charset-nometa", "garbled")
 #: Discovery documents that are not what they claim.
 DISCOVERY_FAULTS = ("malformed-feed", "malformed-sitemap", "html-feed")
 
@@ -132,6 +132,15 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "charset":
             # declared UTF-8, actually windows-1251: a real article, wrongly labelled
             return self._send(article_html(1006, charset="windows-1251").encode("cp1251"))
+        if fault == "charset-nometa":
+            # declared UTF-8, cp1251 bytes, no <meta>: only detection can read it
+            page = article_html(1012).replace('<meta charset="utf-8">', "")
+            return self._send(page.encode("cp1251"))
+        if fault == "garbled":
+            # bytes no charset makes text of, in an HTML frame that says UTF-8
+            junk = bytes((hits * 7919 + k * 104729) % 128 + 128 for k in range(600))
+            page = article_html(1013).encode().replace(b"<p>", b"<p>" + junk)
+            return self._send(page)
         if fault == "gzip-bomb":
             return self._send(web.bomb, headers={"Content-Encoding": "gzip"})
         if fault == "huge":
