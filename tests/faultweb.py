@@ -141,6 +141,16 @@ class _Handler(BaseHTTPRequestHandler):
             junk = bytes((hits * 7919 + k * 104729) % 128 + 128 for k in range(600))
             page = article_html(1013).encode().replace(b"<p>", b"<p>" + junk)
             return self._send(page)
+        if fault.startswith("private-") and fault in web.trap_urls:
+            # a redirect to an address the crawl must not connect to (a loopback trap
+            # standing for a private network); "private-retry" answers 503 first
+            if fault == "private-retry" and hits == 1:
+                return self._send(b"busy", 503)
+            self.send_response(302)
+            self.send_header("Location", web.trap_urls[fault])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         if fault == "gzip-bomb":
             return self._send(web.bomb, headers={"Content-Encoding": "gzip"})
         if fault == "huge":
@@ -181,6 +191,8 @@ class FaultWeb:
         self.gone: set[int] = set()
         self.to_home: set[int] = set()
         self.feed_version = 1
+        #: /f/private-* redirect here (tests/test_netguard.py)
+        self.trap_urls: dict[str, str] = {}
         self.lock = threading.Lock()
         self.bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
         self._server: _Server | None = None
