@@ -109,6 +109,12 @@ def test_counts_per_source(faulty_crawl):
     assert stats["civmon/source/faulty/charset_fixed"] == 2  # 1006 and 1012
     assert stats["civmon/fault/truncated_response"] == 2  # tried twice, then failed
     assert stats["civmon/fault/undecodable_response"] == 2
+    # every fault kind its own counter (a bomb and a loop are not robots.txt skips)
+    kinds = {k.split("/fault_", 1)[1]: v for k, v in stats.items()
+             if k.startswith("civmon/source/faulty/fault_")}
+    assert kinds == {"size_limit": 1, "redirect_loop": 1, "timeout": 2, "connection_lost": 1,
+                     "http_404": 1, "http_410": 1, "too_large": 1, "truncated": 1,
+                     "undecodable": 1}, kinds
     assert stats["retry/reason_count/503 Service Unavailable"] == 1
     broken = dict(q(db, "SELECT source_id, status FROM crawl_run_sources WHERE run_id = 1 "
                     "AND source_id != 'faulty'"))
@@ -127,6 +133,7 @@ def test_the_output_is_quiet_and_ends_with_this_runs_counts(faulty_crawl):
     assert "[scrapy.downloadermiddlewares.retry] ERROR" not in err
     last = err.strip().splitlines()[-1]
     assert last.startswith("crawl run 1: partial in "), last
+    assert "; failures: " in last and "1 redirect_loop" in last and "1 size_limit" in last
     assert "5 sources; 9 new, 0 already stored, 9 failed, 4 discovery pages failed, " \
            "1 robots.txt, 1 too large" in last
     second = faulty_crawl["second"].stderr.strip().splitlines()[-1]

@@ -161,3 +161,4 @@ def test_a_crawl_never_connects_to_a_blocked_address(tmp_path: Path) -> None:
     assert errors["y"].startswith("blocked address: trap.civmon.test (127.0.0.77) is loopback")
     assert errors["z"].startswith("blocked address: 127.0.0.78 is loopback")
     assert stats["civmon/fault/blocked_address"] >= 3
+    assert stats["civmon/source/faulty/fault_blocked_address"] == 3  # its own count

@@ -32,6 +32,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
+from crawler.faultkinds import fault_kind
 from crawler.integrity import too_many_replacements
 from crawler.ledger import Ledger
 from crawler.registry import Registry, RegistryError, Source, load_registry
@@ -375,6 +376,7 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
             if via == "retry":
                 self.count(source_id, "retry_failed")
         self.failures.append((source_id, role, url, status, error))
+        self.count(source_id, f"fault_{fault_kind(status, error)}")  # each kind its own count
         # A network error or a 404 is the web being the web: WARNING, no traceback.
         level = logging.ERROR if role in ("feed", "sitemap", "listing") else logging.WARNING
         self.logger.log(level, "%s: %s %s failed: %s", source_id, role, url, error)
