@@ -29,6 +29,7 @@ DEMO_SETTINGS = {
     "CLOSESPIDER_TIMEOUT": 110,
     "LOG_LEVEL": "CRITICAL",
     "CIVMON_COMMAND": "demo",
+    "CIVMON_ALLOW_LOOPBACK": True,  # the sample web is on 127.0.0.x (crawler.netguard)
 }
 
 

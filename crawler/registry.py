@@ -29,6 +29,9 @@ DISCOVERY_KEYS = ("feeds", "sitemaps", "listings")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _LANG = re.compile(r"^[a-z]{2}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+#: A bare host name or IP address: no scheme, path, port, user or spaces.  Scrapy's offsite
+#: filter silently matches nothing for "https://site.kz/" and the source ends up empty.
+_HOST = re.compile(r"^[^\s/:@?#\[\]]+$")
 
 DEFAULT_REGISTRY = "sources.toml"
 
@@ -201,7 +204,11 @@ class _Checker:
             if pattern is not None and not pattern.match(item):
                 raise self.fail(key, f"{item!r} is not {hint}")
             if urls:
-                parts = urlsplit(item)
+                try:  # urlsplit raises on a bracket typo ('[::1/rss'), .port on a bad port
+                    parts = urlsplit(item)
+                    parts.port  # noqa: B018 - evaluated for its ValueError
+                except ValueError as exc:
+                    raise self.fail(key, f"{item!r} is not a valid URL: {exc}") from None
                 if parts.scheme not in ("http", "https") or not parts.hostname:
                     raise self.fail(key, f"{item!r} is not an absolute http(s) URL")
         return tuple(value)
@@ -287,16 +294,16 @@ def _parse_source(entry: Any, *, origin: str, position: int) -> Source:
         import codecs
 
         try:
-            codecs.lookup(encoding)
+            info = codecs.lookup(encoding)
         except LookupError:
             raise c.fail("encoding", f"{encoding!r} is not a known text encoding") from None
+        # base64, rot13, zlib, hex... are codecs, but not bytes->text ones: every page of
+        # the source would fail to decode and the source would look silently empty.
+        if not getattr(info, "_is_text_encoding", True):
+            raise c.fail("encoding", f"{encoding!r} is a codec, but not a text encoding "
+                                     "(use e.g. 'utf-8', 'cp1251')")
 
-    established = entry.get("established")
-    if established is not None:
-        if isinstance(established, int) and not isinstance(established, bool):
-            established = date(established, 1, 1)
-        elif not isinstance(established, date):
-            raise c.fail("established", f"must be a year or a date, got {established!r}")
+    established = _established(c, entry.get("established"))
 
     next_page = c.string("next_page")
     if next_page:  # a typo here would silently lose pagination mid-crawl
@@ -307,9 +314,40 @@ def _parse_source(entry: Any, *, origin: str, position: int) -> Source:
         timezone=tz or "UTC", feeds=feeds, sitemaps=sitemaps, listings=listings,
         article_url=tuple(patterns), next_page=next_page, max_pages=max_pages,
         selectors=selectors, prune=prune, search=search,
-        allowed_domains=c.strings("allowed_domains"), enabled=enabled,
+        allowed_domains=_allowed_domains(c), enabled=enabled,
         user_agent=c.string("user_agent"), encoding=encoding, established=established,
     )
+
+
+def _established(c: _Checker, value: Any) -> date | None:
+    """A year or a date, not after today: dates before it are rejected, so a future (or
+    out-of-range) value would reject every article of the source."""
+    if value is None:
+        return None
+    today = date.today()
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= today.year:
+            raise c.fail("established", f"year {value} is not between 1 and {today.year}")
+        return date(value, 1, 1)
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        if value > today:
+            raise c.fail("established", f"{value.isoformat()} is in the future")
+        return value
+    raise c.fail("established", f"must be a year or a date, got {value!r}")
+
+
+def _allowed_domains(c: _Checker) -> tuple[str, ...]:
+    """Bare host names, lower-cased; a URL here names the host it should have been."""
+    hosts = c.strings("allowed_domains")
+    for h in hosts:
+        if not _HOST.match(h.strip()):
+            try:
+                host = urlsplit(h if "://" in h else f"//{h}").hostname
+            except ValueError:
+                host = None
+            hint = f" (write {host!r})" if host else ""
+            raise c.fail("allowed_domains", f"{h!r} is not a bare host name{hint}")
+    return tuple(h.strip().lower() for h in hosts)
 
 
 def _check_selector(c: _Checker, key: str, text: str) -> None:

@@ -11,6 +11,10 @@ were found but none could be fetched; the run is then ``partial`` (or
 ``RunLock`` is an advisory ``flock`` beside the SQLite file (or in the user's
 cache folder for a server database): a nightly cron job that overlaps the
 previous night's run stops with a clear message instead of crawling twice.
+It is keyed on the resolved file (symlinks, relative paths), and for a server
+URL on the server's identity (PostgreSQL's system identifier and database name;
+else the URL without driver, user, password, options and default port).  A run
+with a failed article write (``civmon/store/failed_write``) is ``partial``.
 
 On start, while holding the lock, any other ``running`` row is a crawl whose
 process died (``kill -9``, a power cut, a second SIGINT): it is closed as
@@ -62,6 +66,50 @@ class RunLockedError(RuntimeError):
     pass
 
 
+def normalized_url(url: str) -> str:
+    """A server URL without what does not change the database: driver, user, password,
+    query options, the default port, the host's case."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    backend = u.get_backend_name()
+    port = u.port or {"postgresql": 5432, "mysql": 3306}.get(backend)
+    host = (u.host or "").lower()
+    if host in ("localhost", "::1", "[::1]"):
+        host = "127.0.0.1"  # the same local server under its usual spellings
+    return f"{backend}://{host}:{port}/{u.database or ''}"
+
+
+def database_identity(url: str) -> str:
+    """What names a server database for the run lock: the server's own identity when it
+    can tell (PostgreSQL's system identifier and the database name), else the normalized
+    URL.  Two spellings of one database (another host alias, a password in one of them)
+    then share one lock."""
+    from sqlalchemy import create_engine, text
+
+    key = normalized_url(url)
+    try:
+        args = {"connect_timeout": 5} if key.startswith("postgresql:") else {}
+        engine = create_engine(url, connect_args=args)
+    except Exception:  # no driver, bad URL: the crawl itself reports it
+        return key
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                try:
+                    row = conn.execute(text(
+                        "SELECT system_identifier::text, current_database() "
+                        "FROM pg_control_system()")).one()
+                except Exception:  # not allowed to read pg_control_system(): the URL
+                    return key
+                return f"postgresql:{row[0]}/{row[1]}"
+    except Exception:  # server down: the crawl will say so; lock on the URL meanwhile
+        return key
+    finally:
+        engine.dispose()
+    return key
+
+
 class RunLock:
     """An exclusive, non-blocking lock named after the database."""
 
@@ -69,10 +117,13 @@ class RunLock:
         url = database_url(db)
         path = sqlite_path(url)
         if path is not None:
-            self.path = path.with_name(path.name + ".lock")
+            # Keyed on the file itself, not the name as typed: through a symlink, a
+            # relative path or '..' two crawls would otherwise share one database.
+            real = path.expanduser().resolve()
+            self.path = real.with_name(real.name + ".lock")
         else:
             cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "civmon"
-            digest = hashlib.sha1(url.encode()).hexdigest()[:16]
+            digest = hashlib.sha1(database_identity(url).encode()).hexdigest()[:16]
             self.path = cache / f"{digest}.lock"
         self._fh = None
 
@@ -167,6 +218,21 @@ def source_status(counts: dict[str, int]) -> tuple[str, str | None]:
     return "ok", None
 
 
+def run_status(reason: str, statuses: dict[str, tuple[str, str | None]],
+               stats: dict) -> str:
+    """The run's status from Scrapy's close reason, the sources' statuses and the stats."""
+    broken = [sid for sid, (st, _) in statuses.items() if st == "broken"]
+    if reason == "shutdown":
+        return "interrupted"
+    if broken and len(broken) == len(statuses):
+        return "failed"
+    if broken or stats.get("civmon/store/failed_write", 0):
+        return "partial"  # (a lost write is a lost article: never 'ok')
+    if reason == "finished":
+        return "ok"
+    return reason  # e.g. closespider_timeout: the run was cut short
+
+
 class CrawlRunRecorder:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -208,17 +274,8 @@ class CrawlRunRecorder:
             if len(parts) == 4 and parts[:2] == ["civmon", "source"]:
                 per_source.setdefault(parts[2], {})[parts[3]] = int(value)
         statuses = {sid: source_status(c) for sid, c in per_source.items()}
+        status = run_status(reason, statuses, stats)
         broken = [sid for sid, (st, _) in statuses.items() if st == "broken"]
-        if reason == "shutdown":
-            status = "interrupted"
-        elif broken and len(broken) == len(statuses):
-            status = "failed"
-        elif broken:
-            status = "partial"
-        elif reason == "finished":
-            status = "ok"
-        else:
-            status = reason  # e.g. closespider_timeout: the run was cut short
         attention: dict[str, list[str]] = {}
         with Session(self.engine) as session:
             run = session.get(CrawlRun, self.run_id)
@@ -241,6 +298,8 @@ class CrawlRunRecorder:
                                        kind=src.kind, languages=",".join(src.languages),
                                        timezone=src.timezone, enabled=src.enabled))
                 st, error = statuses[sid]
+                if counts.get("write_failed") and error is None:
+                    error = f"{counts['write_failed']} article writes failed (see the log)"
                 found = alerts(counts, recent_counts(session, sid, self.run_id),
                                status=st, error=error)
                 if found and st != "broken":

@@ -15,6 +15,9 @@ civmon's own settings share the ``CIVMON_`` prefix; override any of them with
 - ``CIVMON_STOP_PAGING_KNOWN``: stop paging a listing at a page of only known links
 - ``CIVMON_DATE_MAX_SKEW_MINUTES``: how far past the fetch time a date may lie
 - ``CIVMON_LOCK``: refuse to run two crawls on one database at once (default True)
+- ``CIVMON_ALLOW_LOOPBACK``: loopback addresses the crawl may connect to: true, or a
+  list such as ``127.0.0.41,127.0.1.0/24`` (default empty: the environment variable
+  of that name, else none; private addresses never: ``crawler.netguard``)
 - ``CIVMON_DEDUP_*``, ``CIVMON_NEAR_DUP_*``, ``CIVMON_STORY_*``: reprint and story
   thresholds and the window (``pipelines.linking``; docs/database.md)
 - ``CIVMON_RELEVANCE_THRESHOLD``: score an article needs to be relevant (empty: the
@@ -52,6 +55,12 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 CLOSESPIDER_TIMEOUT = 4 * 3600
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+# Truncated bodies (cut gzip, Content-Length mismatch, dataloss) are retried, then failed
+# with the reason; 595 = just before HttpCompressionMiddleware sees the response.
+# Private addresses (loopback unless CIVMON_ALLOW_LOOPBACK) are refused before any
+# connection, robots.txt included: 60 = before RobotsTxtMiddleware (crawler/netguard.py).
+DOWNLOADER_MIDDLEWARES = {"crawler.netguard.PrivateAddressMiddleware": 60,
+                          "crawler.integrity.TruncatedBodyMiddleware": 595}
 
 # Neither a telnet console nor Scrapy's remote-control HTTP endpoint (both run
 # Python on request) belongs in an unattended nightly job.
@@ -78,6 +87,7 @@ CIVMON_COMMIT_EVERY = 50
 CIVMON_COMMIT_SECONDS = 2.0
 CIVMON_DATE_MAX_SKEW_MINUTES = 15
 CIVMON_LOCK = True
+CIVMON_ALLOW_LOOPBACK = ""
 CIVMON_COMMAND = ""
 # Extraction is superlinear in page size (20 MB took 49 s): a news article is
 # well under 1 MB, so anything past 5 MB is a broken or hostile page.

@@ -1,12 +1,15 @@
 """The one line ``civmon crawl`` prints when a run ends: this run's counts, not totals.
 
 ``crawl run 7: ok in 12 s — 3 sources; 14 new, 120 already stored, 2 failed,
-1 robots.txt, 0 dead links resting, 3 not modified, 0 too large``
+1 robots.txt, 0 dead links resting, 3 not modified, 0 too large; failures: 1 http_404,
+1 timeout``: every failed request is counted under its kind (``crawler.faultkinds``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from crawler.faultkinds import fault_counts
 
 
 def run_counts(stats: dict[str, Any]) -> dict[str, int]:
@@ -34,5 +37,7 @@ def summary_line(result) -> str:
                        ("revised", "revised"), ("taken_down", "taken down")):
         if c.get(key):
             parts.append(f"{c[key]} {label}")
+    faults = fault_counts(c)
+    tail = ("; failures: " + ", ".join(f"{n} {k}" for k, n in faults.items())) if faults else ""
     return (f"crawl run {result.run_id}: {result.status}{took} — {c['sources']} sources; "
-            + ", ".join(parts))
+            + ", ".join(parts) + tail)

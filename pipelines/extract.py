@@ -15,7 +15,9 @@ Each field's origin is recorded in ``Article.explain`` (``--explain``).  A broke
 or empty page gives an Article with empty text; nothing here raises on bad input.
 
 ``ExtractPipeline`` wraps it for Scrapy; it reads no settings and counts under
-``civmon/extract/...``.
+``civmon/extract/...``: ``ok``, ``empty`` (no article on the page) and ``error``
+(an exception inside extraction, logged with the URL; ``explain["error"]`` names
+it), also per source (``civmon/source/<id>/extract_error``).
 """
 
 from __future__ import annotations
@@ -111,17 +113,21 @@ def extract_article(html: str, *, url: str, source: Source | str | None = None,
     valid at that time; without it the page's own markup decides.
     """
     src = _resolve_source(source)
-    tree = parse_html(html)
-    if tree is None:
-        return empty_article("empty page")
-    extractor = extractor_for(src, tree, fetched_at)
     try:
+        tree = parse_html(html)
+        if tree is None:
+            return empty_article("empty page")
+        extractor = extractor_for(src, tree, fetched_at)
         raw = extractor.extract(tree, url)
         raw.url = url
-    except Exception:  # a page must never stop the crawl; the pipeline drops it as empty
+        return finish(raw, src, extractor.name)
+    except Exception as exc:  # a page must never stop the crawl: logged, counted, dropped
         logger.exception("extraction failed: %s", url)
-        return empty_article("extraction error")
-    return finish(raw, src, extractor.name)
+        article = empty_article("extraction error")
+        # explain["error"] tells ExtractPipeline (civmon/extract/error) and --explain
+        # that this is our failure, not a page without an article
+        article.explain["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        return article
 
 
 def finish(raw: RawArticle, src: Source | None, extractor_name: str) -> Article:
@@ -197,6 +203,10 @@ class ExtractPipeline:
         from pipelines.chain import extract_stage
 
         article = extract_stage(item)
+        if article.explain.get("error"):
+            self._inc("extract/error")
+            self._inc(f"source/{item.source_id}/extract_error")
+            raise DropItem(f"extraction error: {item.url}: {article.explain['error']}")
         if not article.text:
             self._inc("extract/empty")
             self._inc(f"source/{item.source_id}/extract_empty")

@@ -291,23 +291,66 @@ class StorePipeline:
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered items and commit: one short write transaction."""
+        """Write the buffered items and commit: one short write transaction.
+
+        When the batch fails (a unique index hit by another writer, a full disk, a
+        locked database), the transaction is rolled back and the items are written
+        again one by one, each in its own transaction: one bad row costs only itself.
+        Each item that still fails is logged with its URL and counted
+        (``civmon/store/failed_write``, ``civmon/source/<id>/write_failed``); the run
+        recorder then reports the run ``partial``, never ``ok``.
+        """
         if not self._buffer:
             return
         assert self.writer is not None and self.session is not None
         batch, self._buffer, self._buffered = self._buffer, [], set()
-        counts: list[tuple[str, ArticleItem | None, str, list[str], str]] = []
         try:
+            counts = self._write(batch)
+        except Exception as exc:
+            self._recover(exc)
+            counts = []
             for item in batch:
-                row = self.writer.write(item)
-                counts.append((item.source_id, item if row is not None else None,
-                               self.writer.last_kind, list(self.writer.demoted),
-                               self.writer.replaced_kind))
-                self.writer.demoted.clear()
-            self.session.commit()
+                try:
+                    counts.extend(self._write([item]))
+                except Exception as item_exc:
+                    self._recover(item_exc, item)
         except BaseException:
             self.session.rollback()
             raise
+        self._count(counts)
+
+    def _write(self, batch: list[ArticleItem]) -> list[tuple]:
+        assert self.writer is not None and self.session is not None
+        counts: list[tuple[str, ArticleItem | None, str, list[str], str]] = []
+        for item in batch:
+            row = self.writer.write(item)
+            counts.append((item.source_id, item if row is not None else None,
+                           self.writer.last_kind, list(self.writer.demoted),
+                           self.writer.replaced_kind))
+            self.writer.demoted.clear()
+        self.session.commit()
+        return counts
+
+    def _recover(self, exc: BaseException, item: ArticleItem | None = None) -> None:
+        """Roll back, and start a writer whose caches hold only what is committed."""
+        import logging
+
+        assert self.session is not None
+        self.session.rollback()
+        self.writer = ArticleWriter(self.session, self.stats.get_value("civmon/run_id"),
+                                    linker_options=self.linker_options)
+        if item is None:
+            logging.getLogger(__name__).warning(
+                "store: batch write failed (%s: %s); writing its items one by one",
+                type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+            return
+        self.stats.inc_value("civmon/store/failed_write")
+        self.stats.inc_value(f"civmon/source/{item.source_id}/write_failed")
+        logging.getLogger(__name__).error(
+            "store: could not write %s: %s: %s", item.url, type(exc).__name__,
+            str(exc).splitlines()[0] if str(exc) else "")
+
+    def _count(self, counts: list[tuple]) -> None:
         for source_id, written, kind, demoted, replaced_kind in counts:
             if written is None:  # stored by someone else since process_item looked
                 self.stats.inc_value("civmon/store/known_url")

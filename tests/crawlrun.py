@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: A loopback web needs no politeness delays; short timeouts keep fault tests quick.
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_TIMEOUT=2",
-        "RETRY_TIMES=1", "REDIRECT_MAX_TIMES=3", "LOG_LEVEL=WARNING")
+        "RETRY_TIMES=1", "REDIRECT_MAX_TIMES=3", "LOG_LEVEL=WARNING",
+        # the fault and sample webs live on loopback, refused by default (crawler.netguard)
+        "CIVMON_ALLOW_LOOPBACK=True")
 
 
 def crawl_args(registry: Path, db: Path, *settings: str) -> list[str]:

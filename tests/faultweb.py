@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 #: Article-page faults served under /f/<name>; each must be survived and counted.
 ARTICLE_FAULTS = ("flaky", "timeout", "reset", "trickle", "truncated-gzip", "charset",
-                  "gzip-bomb", "huge", "loop", "gone", "missing")
+                  "gzip-bomb", "huge", "loop", "gone", "missing", "charset-nometa", "garbled")
 #: Discovery documents that are not what they claim.
 DISCOVERY_FAULTS = ("malformed-feed", "malformed-sitemap", "html-feed")
 
@@ -132,6 +132,25 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "charset":
             # declared UTF-8, actually windows-1251: a real article, wrongly labelled
             return self._send(article_html(1006, charset="windows-1251").encode("cp1251"))
+        if fault == "charset-nometa":
+            # declared UTF-8, cp1251 bytes, no <meta>: only detection can read it
+            page = article_html(1012).replace('<meta charset="utf-8">', "")
+            return self._send(page.encode("cp1251"))
+        if fault == "garbled":
+            # bytes no charset makes text of, in an HTML frame that says UTF-8
+            junk = bytes((hits * 7919 + k * 104729) % 128 + 128 for k in range(600))
+            page = article_html(1013).encode().replace(b"<p>", b"<p>" + junk)
+            return self._send(page)
+        if fault.startswith("private-") and fault in web.trap_urls:
+            # a redirect to an address the crawl must not connect to (a loopback trap
+            # standing for a private network); "private-retry" answers 503 first
+            if fault == "private-retry" and hits == 1:
+                return self._send(b"busy", 503)
+            self.send_response(302)
+            self.send_header("Location", web.trap_urls[fault])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         if fault == "gzip-bomb":
             return self._send(web.bomb, headers={"Content-Encoding": "gzip"})
         if fault == "huge":
@@ -172,6 +191,8 @@ class FaultWeb:
         self.gone: set[int] = set()
         self.to_home: set[int] = set()
         self.feed_version = 1
+        #: /f/private-* redirect here (tests/test_netguard.py)
+        self.trap_urls: dict[str, str] = {}
         self.lock = threading.Lock()
         self.bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
         self._server: _Server | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_cli import run
 
 from crawler.registry import RegistryError, load_registry
 
@@ -78,6 +79,28 @@ def test_good_file_gives_typed_source(tmp_path: Path) -> None:
          "source 'demo-agency': key 'search': URL template must contain '{query}'"),
         (('established = 2001', 'enabled = "yes"'),
          "source 'demo-agency': key 'enabled': must be true or false"),
+        # Values that loaded fine and made the source silently empty (issue 13):
+        (('established = 2001', 'encoding = "base64"'),
+         "source 'demo-agency': key 'encoding': 'base64' is a codec, but not a text encoding"),
+        (('established = 2001', 'encoding = "rot13"'),
+         "key 'encoding': 'rot13' is a codec, but not a text encoding"),
+        (('established = 2001', 'allowed_domains = ["https://example.kz/"]'),
+         "key 'allowed_domains': 'https://example.kz/' is not a bare host name "
+         "(write 'example.kz')"),
+        (('established = 2001', 'allowed_domains = ["example.kz/news"]'),
+         "key 'allowed_domains': 'example.kz/news' is not a bare host name"),
+        (('established = 2001', 'established = 99999'),
+         "source 'demo-agency': key 'established': year 99999 is not between 1 and"),
+        (('established = 2001', 'established = 2999'),
+         "key 'established': year 2999 is not between 1 and"),
+        (('established = 2001', 'established = 2999-01-01'),
+         "key 'established': 2999-01-01 is in the future"),
+        (('established = 2001', 'established = 0'),
+         "key 'established': year 0 is not between 1 and"),
+        (('feeds = ["https://example.kz/rss"]', 'feeds = ["http://[::1/rss"]'),
+         "source 'demo-agency': key 'feeds': 'http://[::1/rss' is not a valid URL"),
+        (('feeds = ["https://example.kz/rss"]', 'feeds = ["http://[fe80::1]:99999/rss"]'),
+         "key 'feeds': 'http://[fe80::1]:99999/rss' is not a valid URL"),
     ],
 )
 def test_bad_values_name_file_source_and_key(tmp_path: Path, change, message) -> None:
@@ -87,6 +110,22 @@ def test_bad_values_name_file_source_and_key(tmp_path: Path, change, message) ->
     assert str(err.value).startswith(f"{path}: ")
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_allowed_domains_keep_bare_hosts(tmp_path: Path) -> None:
+    text = GOOD.replace("established = 2001", 'allowed_domains = ["Example.KZ", "127.0.0.1"]')
+    src = load_registry(write(tmp_path, text)).get("demo-agency")
+    assert src.domains() == ("example.kz", "127.0.0.1")
+
+
+@pytest.mark.parametrize("value", ['encoding = "base64"', 'listings = ["http://[::1/news"]'])
+def test_registry_error_is_one_line_exit_2(tmp_path: Path, capsys, value: str) -> None:
+    path = write(tmp_path, GOOD.replace("established = 2001", value))
+    code, out, err = run(capsys, "sources", "--sources", str(path))
+    assert code == 2
+    lines = [ln for ln in (out + err).splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("civmon: error: "), lines
+    assert str(path) in lines[0] and "source 'demo-agency'" in lines[0]
 
 
 def test_duplicate_id(tmp_path: Path) -> None:

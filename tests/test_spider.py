@@ -91,7 +91,7 @@ def test_a_non_html_article_url_is_a_failure_not_an_item(spider):
     url = BASES["bakvestnik"] + "/archive/2023/02/10/n2187.html"
     out = list(sp.parse_article(respond(Response, url, b"%PDF-1.4", "bakvestnik",
                                         {"Content-Type": "application/pdf"})))
-    assert out == [] and stats(sp, "bakvestnik") == {"failed": 1}
+    assert out == [] and stats(sp, "bakvestnik") == {"failed": 1, "fault_not_html": 1}
 
 
 def feed(*items: tuple[str, str]) -> bytes:

@@ -25,12 +25,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
+from crawler.faultkinds import fault_kind
+from crawler.integrity import too_many_replacements
 from crawler.ledger import Ledger
 from crawler.registry import Registry, RegistryError, Source, load_registry
 from crawler.revisit import RevisitMixin
@@ -298,13 +301,18 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         if utf8 is not None:  # valid UTF-8 wins over a stale declared charset
             return utf8, "utf-8"
         html, encoding = response.text, response.encoding
-        if html.count("\ufffd") > 16:
+        if too_many_replacements(html):
             # The declared charset is wrong (a cp1251 page sent as UTF-8): let the
-            # page's bytes decide (BOM, <meta charset>, detection) instead.
+            # page's bytes decide (BOM, <meta charset>), then detection.
             from w3lib.encoding import html_to_unicode
 
-            encoding, html = html_to_unicode(None, response.body)
-            self.count(source.id, "charset_fixed")
+            encoding, html = html_to_unicode(None, response.body, auto_detect_fun=_detect)
+            if too_many_replacements(html):
+                best = _detect_match(response.body)
+                if best is not None:
+                    encoding, html = best
+            if not too_many_replacements(html):
+                self.count(source.id, "charset_fixed")
         return html, encoding
 
     # -- articles -----------------------------------------------------------------
@@ -323,9 +331,21 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
                          f"too large: {len(response.body)} bytes > CIVMON_MAX_HTML_BYTES "
                          f"{self.max_html_bytes}", counted="too_large")
             return
+        html, encoding = self._decode(response, source)
+        if too_many_replacements(html):
+            # No charset makes text of it: retried (a proxy's glitch), then recorded as
+            # failed; never stored as an article of replacement characters.
+            self.crawler.stats.inc_value("civmon/fault/undecodable_response")
+            retry = get_retry_request(response.request, spider=self, reason="undecodable body")
+            if retry is not None:
+                yield retry
+                return
+            self.failure(source.id, "article", response.url, response.status,
+                         f"undecodable body: {html.count(chr(0xfffd))} replacement characters "
+                         f"as {encoding}", via=response.meta.get("discovered_via"))
+            return
         self.count(source.id, "fetched")
         self.fetched_ok.add(canonical_url(response.url))
-        html, encoding = self._decode(response, source)
         yield ArticleItem(
             source_id=source.id, source=source, url=response.url, html=html,
             fetched_at=self.now(), discovered_via=response.meta.get("discovered_via", ""),
@@ -356,6 +376,7 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
             if via == "retry":
                 self.count(source_id, "retry_failed")
         self.failures.append((source_id, role, url, status, error))
+        self.count(source_id, f"fault_{fault_kind(status, error)}")  # each kind its own count
         # A network error or a 404 is the web being the web: WARNING, no traceback.
         level = logging.ERROR if role in ("feed", "sitemap", "listing") else logging.WARNING
         self.logger.log(level, "%s: %s %s failed: %s", source_id, role, url, error)
@@ -381,6 +402,19 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         else:
             self.failure(source_id, role, request.url, None,
                          f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], via=via)
+
+
+def _detect_match(body: bytes) -> tuple[str, str] | None:
+    """charset-normalizer's best reading of ``body`` (encoding, text), or None."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body).best()
+    return (best.encoding, str(best)) if best is not None else None
+
+
+def _detect(body: bytes) -> str | None:
+    found = _detect_match(body)
+    return found[0] if found else None
 
 
 def _warm_up() -> None:

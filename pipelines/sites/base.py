@@ -60,7 +60,11 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 #: libxml2 can lose most of a page after a DOCTYPE (lxml bug 1955915, the repair
 #: trafilatura's own loader makes); the tree needs no doctype.
 _DOCTYPE = re.compile(r"^\s*<!DOCTYPE[^>]*>", re.I)
-_INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Characters XML 1.0 (and so lxml) cannot hold: C0 controls but tab/newline/CR (a form
+#: feed), lone surrogates (a bad ``surrogateescape`` decode) and the non-characters
+#: U+FFFE/U+FFFF.  lxml silently cuts the document at the first one, so the article
+#: would be lost from there on: they are removed before parsing.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WS = re.compile(r"\s+")
 _LEAD = etree.XPath(
     ".//*[self::div or self::p or self::h2 or self::h3 or self::h4]"
