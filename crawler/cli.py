@@ -1,5 +1,5 @@
 """The ``civmon`` command line: crawl, demo, export, extract, sources, dedup,
-classify, runs, health.
+classify, runs, health, search.
 
 The command set and options are a contract (DESIGN.md); new options may be
 added.  A user error is one line on stderr, ``civmon: error: ...``, and exit
@@ -366,6 +366,9 @@ from crawler import cli_dedup  # noqa: E402  (a command in its own module)
 
 cli_dedup.register(sys.modules[__name__])
 cli.add_command(classify_command)
+from crawler import cli_search  # noqa: E402  (civmon search)
+
+cli_search.register(cli, CONTEXT, db_option, _open_readonly, UserError, _parse_day)
 
 
 def main(argv: list[str] | None = None) -> None:
