@@ -89,6 +89,14 @@ def _known(conn, table: str, column: str, values: tuple[str, ...], what: str,
                    f"(present: {shown or 'none'})", err=True)
 
 
+def warn_unknown(conn, sources=(), countries=(), topics=()) -> None:
+    """A warning naming the ids present for each --source/--country/--topic the database
+    does not have (a filter on a typo would silently give nothing)."""
+    _known(conn, "articles", "source_id", tuple(sources), "source")
+    _known(conn, "sources", "country", tuple(countries), "country", str.upper)
+    _known(conn, "topics", "id", tuple(topics), "topic")
+
+
 def run_search(engine, query_text: str, sql_kwargs: dict[str, Any], *,
                synonyms: bool = True) -> tuple[str, list[dict[str, Any]]]:
     """Parse, build and run a search; returns the SQL and the hits (with snippets)."""
@@ -197,9 +205,7 @@ def register(cli: click.Group, context: dict, db_option, open_readonly, user_err
             return
         try:
             with engine.connect() as conn:
-                _known(conn, "articles", "source_id", sources, "source")
-                _known(conn, "sources", "country", countries, "country", str.upper)
-                _known(conn, "topics", "id", topics, "topic")
+                warn_unknown(conn, sources, countries, topics)
             _sql, hits = run_search(engine, query, kwargs, synonyms=not exact)
         finally:
             engine.dispose()

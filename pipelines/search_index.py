@@ -33,7 +33,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from pipelines.morphology import LANGUAGES, SCRIPT, Normaliser, tokens
+from pipelines.morphology import _WORD, LANGUAGES, SCRIPT, Normaliser, tokens
 
 TABLE = "article_search"
 #: bm25 weight of the title against the text (a word in the headline counts this much more).
@@ -56,18 +56,20 @@ def _normalisers() -> dict[str, Normaliser]:
     return _rules().normalisers
 
 
-_KEYS: dict[tuple[str, str], str] = {}
+_KEYS: dict[str, dict[str, str]] = {}
+"""Language -> word as written -> key (news vocabularies repeat: most words are cached)."""
 
 
 def word_key(word: str, language: str | None) -> str:
     """The key ``word`` is indexed under in an article of ``language``."""
-    cache_key = (language or "", word)
-    key = _KEYS.get(cache_key)
-    if key is not None:
-        return key
-    if len(_KEYS) > CACHE_WORDS:
-        _KEYS.clear()
-    key = _KEYS[cache_key] = _compute_key(word, language)
+    cache = _KEYS.get(language or "")
+    if cache is None:
+        cache = _KEYS[language or ""] = {}
+    key = cache.get(word)
+    if key is None:
+        if len(cache) > CACHE_WORDS:
+            cache.clear()
+        key = cache[word] = _compute_key(word, language)
     return key
 
 
@@ -93,7 +95,10 @@ def shadow(text: str | None, language: str | None) -> str:
     """``text`` as the index stores it: the key of each word, space-separated."""
     if not text:
         return ""
-    return " ".join(word_key(t.text, language) for t in tokens(text))
+    # the hot loop of indexing: a regex scan and one dict look-up per word once warm
+    cache = _KEYS.get(language or "") or {}
+    get = cache.get
+    return " ".join([get(w) or word_key(w, language) for w in _WORD.findall(text)])
 
 
 # -- keeping the index in step ---------------------------------------------------

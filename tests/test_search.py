@@ -228,3 +228,12 @@ def test_search_refuses_postgres_in_one_line(monkeypatch) -> None:
 def test_parse_errors_raise_query_error() -> None:
     with pytest.raises(QueryError):
         parse("NOT a")
+
+
+def test_the_documented_search_query_runs(db: Path) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "database.md").read_text("utf-8")
+    section = doc.split("## `article_search`", 1)[1].split("## ", 1)[0]
+    sql = section.split("```sql", 1)[1].split("```", 1)[0]
+    with sqlite3.connect(db) as conn:
+        got = {r[1] for r in conn.execute(sql)}
+    assert got == {"Итоги конкурса грантов", "Спортивный грант"}
