@@ -1,5 +1,5 @@
 """The ``civmon`` command line: crawl, demo, export, extract, sources, dedup,
-classify, runs, health.
+classify, runs, health, search, serve.
 
 The command set and options are a contract (DESIGN.md); new options may be
 added.  A user error is one line on stderr, ``civmon: error: ...``, and exit
@@ -193,8 +193,9 @@ def _parse_day(_ctx, param, value: str | None) -> date | None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv",
+              show_default=True, help="Output format (parquet: typed columns, needs -o and "
+              "pip install -e '.[parquet]').")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE instead of stdout.")
 @click.option("--since", callback=_parse_day, metavar="YYYY-MM-DD",
@@ -217,20 +218,26 @@ def _parse_day(_ctx, param, value: str | None) -> date | None:
 @db_option
 def export(fmt, output, since, until, sources, countries, query, relevant_flag, include_all,
            originals_only, excel, show_sql, db) -> None:
-    """Export civil-society articles as CSV or JSON Lines (columns: docs/export.md).
+    """Export civil-society articles as CSV, JSON Lines or Parquet (columns: docs/export.md).
 
-    Only relevant articles unless --all.
+    Only relevant articles unless --all.  With -o FILE, FILE.json describes the
+    export (filters, SQL, civmon version, row count).
 
     \b
-    Example:
+    Examples:
       civmon export --since 2025-11-01 --country KZ --excel -o kz.csv
+      civmon export --format parquet --all -o articles.parquet
     """
     from crawler.export import (
         ExportFilter,
+        ParquetMissing,
         compiled_sql,
         iter_rows,
+        parquet_schema,
         write_csv,
         write_jsonl,
+        write_parquet,
+        write_sidecar,
     )
     if since and until and since > until:
         raise UserError(f"--since {since} is after --until {until}")
@@ -239,6 +246,13 @@ def export(fmt, output, since, until, sources, countries, query, relevant_flag, 
     relevant_only = not include_all
     if excel and fmt != "csv":
         raise UserError("--excel applies to --format csv only")
+    if fmt == "parquet" and not show_sql:
+        if not output:
+            raise UserError("--format parquet writes a file: give -o FILE")
+        try:
+            parquet_schema()
+        except ParquetMissing as exc:
+            raise UserError(str(exc)) from None
     if output and not Path(output).expanduser().absolute().parent.is_dir():
         parent = Path(output).expanduser().absolute().parent
         raise UserError(f"-o {output}: folder {parent} does not exist")
@@ -248,18 +262,29 @@ def export(fmt, output, since, until, sources, countries, query, relevant_flag, 
     if show_sql:
         click.echo(compiled_sql(flt, engine))
         return
-    newline = "" if fmt == "csv" else None
-    out = (open(output, "w", encoding="utf-8", newline=newline) if output  # noqa: SIM115
-           else sys.stdout)
+    from crawler.cli_search import warn_unknown
+
+    with engine.connect() as conn:
+        warn_unknown(conn, sources, countries)
+    sql = compiled_sql(flt, engine)
     try:
-        rows = iter_rows(engine, flt)
-        n = write_csv(rows, out, excel=excel) if fmt == "csv" else write_jsonl(rows, out)
+        if fmt == "parquet":
+            n = write_parquet(iter_rows(engine, flt), output)
+        else:
+            newline = "" if fmt == "csv" else None
+            out = (open(output, "w", encoding="utf-8", newline=newline)  # noqa: SIM115
+                   if output else sys.stdout)
+            try:
+                rows = iter_rows(engine, flt)
+                n = write_csv(rows, out, excel=excel) if fmt == "csv" else write_jsonl(rows, out)
+            finally:
+                if output:
+                    out.close()
     finally:
-        if output:
-            out.close()
         engine.dispose()
     if output:
-        click.echo(f"{n} articles written to {output}", err=True)
+        sidecar = write_sidecar(output, fmt=fmt, flt=flt, sql=sql, rows=n)
+        click.echo(f"{n} articles written to {output} (described in {sidecar})", err=True)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -366,6 +391,12 @@ from crawler import cli_dedup  # noqa: E402  (a command in its own module)
 
 cli_dedup.register(sys.modules[__name__])
 cli.add_command(classify_command)
+from crawler import cli_search  # noqa: E402  (civmon search)
+
+cli_search.register(cli, CONTEXT, db_option, _open_readonly, UserError, _parse_day)
+from crawler import cli_serve  # noqa: E402  (civmon serve)
+
+cli_serve.register(cli, CONTEXT, db_option, UserError)
 
 
 def main(argv: list[str] | None = None) -> None:

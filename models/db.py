@@ -77,6 +77,8 @@ def open_engine(target: str | Path | None = None, *, migrate: bool = True) -> En
         raise DatabaseError(f"{url}: cannot open database: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        # every session writing articles keeps the search index (migration 0005) in step
+        import pipelines.search_index  # noqa: F401
     if migrate:
         upgrade(engine)
     return engine

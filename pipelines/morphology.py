@@ -269,6 +269,9 @@ class Normaliser:
         self.code = code
         self.script = SCRIPT[code]
         self._keys = keys
+        self._all_keys = keys
+        """The keys of any word (``freeze`` narrows ``_keys`` to the lexicon's; the
+        search index needs every word's base form)."""
         self.suffix = suffix
         self.prefixes: frozenset[str] | None = None
         """First PREFIX letters of every lexicon key (set once the lexicon is compiled):
@@ -296,6 +299,20 @@ class Normaliser:
             if self.suffix.suffix_chain(tail):  # "ҮЕҰ-ға", "QHT-lərin": the acronym
                 word = head
         return self._keys(word)
+
+    def index_key(self, text: str) -> str:
+        """The one key a word is indexed under for full-text search (pipelines/search_index.py):
+        the first of its keys, whatever its first letters (``token_keys`` skips words that
+        cannot start a lexicon phrase; a search index needs every word)."""
+        if _PLURAL_ACRONYM.match(text):
+            text = text[:-1]
+        word = fold(text)
+        if self.suffix is not None and "-" in word:
+            head, _, tail = word.partition("-")
+            if self.suffix.suffix_chain(tail):
+                word = head
+        keys = self._all_keys(word)
+        return keys[0] if keys else word
 
     def freeze(self, keys: Iterable[str]) -> None:
         """Only words starting like one of ``keys`` are analysed from now on (in kk, az,

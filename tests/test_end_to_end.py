@@ -309,3 +309,24 @@ def test_seeds_are_relevant_and_tagged_in_the_database(demo_db) -> None:
             assert orgs <= got, (e.seed, got)
     finally:
         conn.close()
+
+
+def test_search_finds_every_grant_article_of_the_sample_web(demo_db) -> None:
+    """`civmon search грант` on the demo: every article with a word of the грант family
+    (грантов, грантового, гранттар...) is found, and each hit shows it marked."""
+    db, _ = demo_db
+    proc = civmon("search", "грант", "--all", "--limit", "1000", "--format", "jsonl",
+                  "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    hits = [json.loads(line) for line in proc.stdout.splitlines()]
+    found = {h["id"] for h in hits}
+    with sqlite3.connect(db) as conn:
+        texts = conn.execute("SELECT id, title || ' ' || text FROM articles").fetchall()
+    word = re.compile(r"\bгрант\w*", re.IGNORECASE)
+    inflected = {i for i, t in texts if any(w.lower() != "грант" for w in word.findall(t))}
+    expected = {i for i, t in texts if word.search(t)}
+    assert inflected and expected == found  # and nothing else
+    assert all(re.search(r"\[[Гг]рант\w*\]", h["snippet"]) for h in hits
+               if h["id"] in expected and word.search(h["snippet"].replace("[", " ")))
+    table = civmon("search", "грант", "--db", str(db))
+    assert table.returncode == 0 and "грантового конкурса" in table.stdout

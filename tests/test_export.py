@@ -134,3 +134,83 @@ def test_jsonl(engine) -> None:
     write_jsonl(iter_rows(engine, ExportFilter(sources=["azertag-ru"])), out)
     (line,) = out.getvalue().splitlines()
     assert json.loads(line)["title"] == "Форум НПО" and "Форум НПО" in line
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_excel_neutralises_formulas(start: str) -> None:
+    out = io.StringIO(newline="")
+    row = dict.fromkeys(EXPORT_COLUMNS, "")
+    row["title"], row["author"], row["supplier"] = f"{start}HYPERLINK(1)", f"{start}x", "ok"
+    write_csv(iter([row]), out, excel=True)
+    got = next(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+    assert got["title"] == f"'{start}HYPERLINK(1)" and got["author"] == f"'{start}x"
+    assert got["supplier"] == "ok"
+    plain = io.StringIO(newline="")  # without --excel the cell is data, written as it is
+    write_csv(iter([row]), plain)
+    assert next(csv.DictReader(io.StringIO(plain.getvalue())))["title"] == row["title"]
+
+
+def test_excel_trim_counts_utf16_units() -> None:
+    out = io.StringIO(newline="")
+    row = dict.fromkeys(EXPORT_COLUMNS, "")
+    row["text"] = "😀" * 20_000  # 40,000 UTF-16 units in 20,000 characters
+    write_csv(iter([row]), out, excel=True)
+    cell = next(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))["text"]
+    assert len(cell.encode("utf-16-le")) // 2 <= 32_767 and cell.endswith("…")
+
+
+def test_query_wildcards_are_literal(engine, tmp_path: Path) -> None:
+    assert list(iter_rows(engine, ExportFilter(query="%"))) == []
+    assert list(iter_rows(engine, ExportFilter(query="_"))) == []
+    sql = compiled_sql(ExportFilter(query="50%"), engine)
+    import sqlite3
+
+    db = engine.url.database
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(sql.split("\n", 1)[1]).fetchall() == []
+
+
+def test_jsonl_types(engine) -> None:
+    out = io.StringIO()
+    write_jsonl(iter_rows(engine, ExportFilter(sources=["azertag-ru"])), out)
+    row = json.loads(out.getvalue())
+    assert row["relevant"] is True and row["state_supplied"] is False
+    assert isinstance(row["topics"], list)
+
+
+def test_parquet_is_typed_streamed_and_described(engine, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from crawler.export import write_parquet, write_sidecar
+
+    path = tmp_path / "a.parquet"
+    n = write_parquet(iter_rows(engine, ExportFilter()), str(path), batch=2)
+    table = pq.read_table(path)
+    assert n == table.num_rows == 4
+    assert pq.ParquetFile(path).metadata.num_row_groups == 2  # written in batches
+    types = {f.name: str(f.type) for f in table.schema}
+    assert types["published_at"].startswith("timestamp") and types["relevant"] == "bool"
+    assert types["topics"] == "list<element: string>"
+    rows = table.to_pylist()
+    day_only = next(r for r in rows if r["title"] == "Курс тенге")
+    assert day_only["published_at"] == datetime(2025, 11, 25, tzinfo=UTC)
+    assert next(r for r in rows if r["title"] == "Копия")["published_at"] is None
+    sidecar = write_sidecar(str(path), fmt="parquet", flt=ExportFilter(query="НПО"),
+                            sql="SELECT 1", rows=n)
+    info = json.loads(Path(sidecar).read_text(encoding="utf-8"))
+    assert info["rows"] == 4 and info["filters"]["query"] == "НПО" and info["civmon_version"]
+
+
+def test_export_cli_parquet_and_warnings(engine, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("pyarrow")
+    from crawler.cli import main
+
+    db = engine.url.database
+    out = tmp_path / "x.parquet"
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "--format", "parquet", "--db", db])
+    assert exc.value.code == 2 and "give -o FILE" in capsys.readouterr().err
+    main(["export", "--format", "parquet", "--all", "--db", db, "-o", str(out),
+          "--source", "nosuch"])
+    err = capsys.readouterr().err
+    assert "no source nosuch in the database (present: azertag-ru, report-ru, tengrinews)" in err
+    assert json.loads(Path(f"{out}.json").read_text(encoding="utf-8"))["rows"] == 0

@@ -66,7 +66,11 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
 
     engine = open_engine(tmp_path / "m.sqlite")
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        # the FTS5 search index is created by migration 0005, not by a model
+        opts = {"include_name": lambda name, type_, _p: not (
+            type_ == "table" and name.startswith("article_search"))}
+        assert compare_metadata(MigrationContext.configure(conn, opts=opts),
+                                Base.metadata) == []
     engine.dispose()
 
 

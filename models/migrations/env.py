@@ -10,6 +10,14 @@ from alembic import context
 from models.schema import Base
 
 config = context.config
+
+
+def include_name(name, type_, _parent_names) -> bool:
+    """Leave the FTS5 search index (migration 0005, not a model) out of autogenerate."""
+    return not (type_ == "table" and name and name.startswith("article_search"))
+
+
+
 target_metadata = Base.metadata
 
 
@@ -24,6 +32,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=True,  # SQLite can only ALTER through table copies
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

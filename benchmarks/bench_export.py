@@ -1,0 +1,77 @@
+"""Benchmark: full CSV, JSONL and Parquet exports of a generated database.
+
+    python benchmarks/bench_export.py [--n 100000] [--keep DIR]
+
+Fills a database with ``--n`` articles of ~2 KB of Russian text (the generator
+of bench_search.py), then runs ``civmon export --all`` in a subprocess for each
+format and prints its wall time, peak RSS (the child's ru_maxrss) and output
+size.  Baseline in the same run: a plain Python read of the same rows through
+sqlite3 (no formatting), in a subprocess too, so that the export's own cost
+and its memory (flat: rows stream) are told apart from reading the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+BASELINE = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+n = 0
+for row in conn.execute("SELECT * FROM articles a JOIN sources s ON s.id = a.source_id"):
+    n += 1
+print(n)
+"""
+
+
+def run(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process (its own rusage, via wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{args}: exit {proc.returncode}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    import bench_search
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--keep", type=Path)
+    args = ap.parse_args()
+    rng = random.Random(11)
+    vocab = bench_search.vocabulary(rng)
+    weights = [1 / (r + 10) for r in range(len(vocab))]
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = args.keep or Path(tmpdir)
+        tmp.mkdir(parents=True, exist_ok=True)
+        db = tmp / "export.sqlite"
+        db.unlink(missing_ok=True)
+        bench_search.fill(db, args.n, rng, vocab, weights)
+        print(f"{args.n} articles, {db.stat().st_size / 2**20:.0f} MB")
+        secs, rss = run([sys.executable, "-c", BASELINE, str(db)])
+        print(f"{'baseline read':<14} {secs:7.1f} s  peak {rss:6.0f} MB")
+        for fmt in ("jsonl", "csv", "parquet"):
+            out = tmp / f"all.{fmt}"
+            secs, rss = run([sys.executable, "-m", "crawler.cli", "export", "--all",
+                             "--format", fmt, "--db", str(db), "-o", str(out)])
+            print(f"{'export ' + fmt:<14} {secs:7.1f} s  peak {rss:6.0f} MB  "
+                  f"{out.stat().st_size / 2**20:6.0f} MB written")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""Benchmark: full-text search with morphology (article_search) on a generated database.
+
+    python benchmarks/bench_search.py [--n 100000] [--store 1000] [--repeat 5] [--keep DIR]
+
+Generates ``--n`` articles of about 2 KB of Russian text each: words drawn
+(Zipf-like) from a vocabulary of every inflected form of the lemmas found in
+the relevance lexicon and the sample web (pymorphy3 lexemes, some 50k forms,
+so the normaliser meets new words all the way through, as on real news), with
+"грант"/"НПО" families planted in some 5 % of articles.  Prints:
+
+* **index build rate**: ``civmon search --reindex``'s ``rebuild`` over all rows,
+  articles/s; baseline in the same run: a plain FTS5 index of the raw text
+  (no normalisation) built by SQLite from the same rows;
+* **store cost per article with the index on versus off**: ``--store`` articles
+  written through ``pipelines.store.ArticleWriter`` (commit every 50, as a crawl)
+  into two fresh databases, one with ``article_search``, one with it dropped;
+* **search latency, top 20, warm**: the median of ``--repeat`` runs of each
+  query through civmon's search (parse, SQL, snippets) and of the bare SQL;
+  baseline: plain FTS5 + bm25 on the raw text for the single-word queries;
+* database size with and without the index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+QUERIES = ["грант", "НПО", "волонтёр", '"общественный совет"', "грант OR субсидия",
+           "грант NOT спорт", "гранты для НПО", "аким"]
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    """Inflected forms of the lexicon's and the sample web's lemmas (pymorphy3 lexemes)."""
+    import pymorphy3
+
+    from pipelines.morphology import tokens
+
+    morph = pymorphy3.MorphAnalyzer(lang="ru")
+    words: set[str] = set()
+    for path in [*(ROOT / "pipelines/rules/relevance").glob("*.toml"),
+                 *(ROOT / "crawler/sampleweb").rglob("*.html")]:
+        for t in tokens(path.read_text(encoding="utf-8", errors="replace")):
+            if t.script == "cyr" and len(t.text) > 2:
+                words.add(t.text.lower())
+    forms: set[str] = set()
+    for w in sorted(words):
+        for f in morph.parse(w)[0].lexeme:
+            forms.add(f.word)
+    # the searched families appear only where planted, so hit counts are realistic
+    from pipelines.search_index import parse, word_key
+
+    searched = {k for q in QUERIES for seq in parse(q).sequences() for k in seq}
+    out = sorted(f for f in forms if word_key(f, "ru") not in searched)
+    rng.shuffle(out)
+    return out
+
+
+def make_article(rng: random.Random, vocab: list[str], weights: list[float]) -> tuple[str, str]:
+    words = rng.choices(vocab, weights=weights, k=290)  # ~2 KB of Russian text
+    if rng.random() < 0.05:
+        for w in rng.sample(["грантов", "грантового", "гранты", "НПО", "неправительственных",
+                             "организаций", "общественный", "совет"], 3):
+            words.insert(rng.randrange(len(words)), w)
+    sentences, i = [], 0
+    while i < len(words):
+        n = rng.randint(8, 16)
+        chunk = words[i:i + n]
+        sentences.append(chunk[0].capitalize() + " " + " ".join(chunk[1:]) + ".")
+        i += n
+    paragraphs = [" ".join(sentences[j:j + 4]) for j in range(0, len(sentences), 4)]
+    title = " ".join(rng.choices(vocab, weights=weights, k=rng.randint(6, 10))).capitalize()
+    return title, "\n\n".join(paragraphs)
+
+
+def fill(path: Path, n: int, rng: random.Random, vocab: list[str], weights: list[float]) -> None:
+    """``n`` articles straight into ``articles`` (the index is built afterwards)."""
+    from models.db import open_engine
+
+    open_engine(path).dispose()  # schema at head, article_search empty
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER IF EXISTS article_search_update")  # bulk insert, no upkeep
+    conn.execute("INSERT OR IGNORE INTO sources(id, name, country, kind, languages, timezone, "
+                 "enabled, updated_at) VALUES ('bench', 'Bench', 'KZ', 'national', 'ru', "
+                 "'Asia/Almaty', 1, '2025-01-01T00:00:00Z')")
+    day0 = datetime(2024, 1, 1, tzinfo=UTC)
+    batch = []
+    for i in range(n):
+        title, text = make_article(rng, vocab, weights)
+        pub = (day0 + timedelta(minutes=30 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        batch.append(("bench", f"https://bench.kz/{i}", f"https://bench.kz/{i}", title, text,
+                      "ru", pub, "minute", pub, f"h{i}", 1, i + 1))
+        if len(batch) == 5000 or i == n - 1:
+            conn.executemany(
+                "INSERT INTO articles(source_id, url, canonical_url, title, text, language, "
+                "published_at, date_precision, fetched_at, content_hash, relevant, story_id, "
+                "state_supplied) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)", batch)
+            conn.commit()
+            batch.clear()
+    conn.close()
+
+
+def build_rates(path: Path, n: int) -> tuple[float, float]:
+    from sqlalchemy import create_engine
+
+    from pipelines.search_index import rebuild
+
+    engine = create_engine(f"sqlite:///{path}")
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        rebuild(conn)
+    ours = n / (time.perf_counter() - start)
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIRTUAL TABLE plain_search USING fts5(title, text)")
+    start = time.perf_counter()
+    conn.execute("INSERT INTO plain_search(rowid, title, text) SELECT id, title, text "
+                 "FROM articles")
+    conn.commit()
+    plain = n / (time.perf_counter() - start)
+    conn.close()
+    return ours, plain
+
+
+def _median_ms(fn, repeat: int) -> float:
+    fn()  # warm: pages cached, normaliser loaded
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def latencies(path: Path, repeat: int) -> None:
+    from crawler.cli_search import build_sql, run_search
+    from models.db import open_readonly
+    from pipelines.search_index import parse
+
+    engine = open_readonly(path)
+    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    print(f"{'query':<26} {'hits':>7} {'civmon ms':>10} {'sql ms':>8} {'plain ms':>9} "
+          f"{'ratio':>6}")
+    kwargs = {"limit": 20}
+    for q in QUERIES:
+        sql = build_sql(parse(q).match(), **kwargs)
+        civmon_ms = _median_ms(lambda q=q: run_search(engine, q, kwargs), repeat)
+        sql_ms = _median_ms(lambda sql=sql: raw.execute(sql).fetchall(), repeat)
+        hits = raw.execute("SELECT count(*) FROM article_search WHERE article_search MATCH ?",
+                           (parse(q).match(),)).fetchone()[0]
+        plain = ""
+        ratio = ""
+        if " " not in q and '"' not in q:
+            word = q.lower()
+            plain_sql = ("SELECT a.id, a.title, bm25(plain_search, 4.0, 1.0) FROM plain_search "
+                         "JOIN articles a ON a.id = plain_search.rowid WHERE plain_search "
+                         f"MATCH '\"{word}\"' AND a.relevant = 1 "
+                         "ORDER BY bm25(plain_search, 4.0, 1.0) LIMIT 20")
+            p_ms = _median_ms(lambda s=plain_sql: raw.execute(s).fetchall(), repeat)
+            plain, ratio = f"{p_ms:9.1f}", f"{sql_ms / p_ms:6.2f}"
+        print(f"{q:<26} {hits:>7} {civmon_ms:10.1f} {sql_ms:8.1f} {plain:>9} {ratio:>6}")
+    raw.close()
+    engine.dispose()
+
+
+def store_cost(tmp: Path, m: int, rng: random.Random, vocab: list[str],
+               weights: list[float]) -> tuple[float, float]:
+    """ms/article through ArticleWriter with article_search present, then dropped."""
+    from sqlalchemy.orm import Session
+
+    from crawler.registry import load_registry
+    from models.db import open_engine
+    from pipelines.dedup import canonical_url, content_hash
+    from pipelines.items import ArticleItem
+    from pipelines.store import ArticleWriter
+
+    source = load_registry().get("tengrinews")
+    articles = [make_article(rng, vocab, weights) for _ in range(m)]
+    results = {}
+    for label in ("on", "off"):
+        path = tmp / f"store-{label}.sqlite"
+        engine = open_engine(path)
+        if label == "off":
+            with engine.begin() as conn:
+                for stmt in ("DROP TRIGGER article_search_update",
+                             "DROP TRIGGER article_search_delete", "DROP TABLE article_search"):
+                    conn.exec_driver_sql(stmt)
+        start = time.perf_counter()
+        with Session(engine) as s:
+            w = ArticleWriter(s)
+            for i, (title, text) in enumerate(articles):
+                url = f"https://tengrinews.kz/news/x-{i}"
+                it = ArticleItem(source_id="tengrinews", url=url, html="", source=source,
+                                 fetched_at=datetime(2025, 11, 25, tzinfo=UTC), title=title,
+                                 text=text, language="ru",
+                                 published_at=f"2025-11-{1 + i % 25:02d}T10:00:00Z")
+                it.canonical_url, it.content_hash = canonical_url(url), content_hash(text)
+                w.write(it)
+                if i % 50 == 49:
+                    s.commit()
+            s.commit()
+        results[label] = (time.perf_counter() - start) * 1000 / m
+        engine.dispose()
+    return results["on"], results["off"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100_000, help="articles in the search database")
+    ap.add_argument("--store", type=int, default=1000, help="articles for the store cost")
+    ap.add_argument("--repeat", type=int, default=5, help="timed runs per query (median)")
+    ap.add_argument("--keep", type=Path, help="write the databases here and keep them")
+    args = ap.parse_args()
+    rng = random.Random(11)
+    vocab = vocabulary(rng)
+    weights = [1 / (r + 10) for r in range(len(vocab))]  # Zipf-like
+    print(f"vocabulary: {len(vocab)} word forms")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = args.keep or Path(tmpdir)
+        tmp.mkdir(parents=True, exist_ok=True)
+        path = tmp / "search.sqlite"
+        path.unlink(missing_ok=True)
+        start = time.perf_counter()
+        fill(path, args.n, rng, vocab, weights)
+        size0 = path.stat().st_size
+        print(f"generated {args.n} articles in {time.perf_counter() - start:.0f} s "
+              f"({size0 / args.n / 1024:.1f} KB each on disk)")
+        ours, plain = build_rates(path, args.n)
+        conn = sqlite3.connect(path)
+        conn.execute("VACUUM")
+        conn.close()
+        print(f"index build: {ours:,.0f} articles/s (plain FTS5 of the raw text: "
+              f"{plain:,.0f} articles/s, ratio {plain / ours:.1f}x)")
+        print(f"database: {size0 / 2**20:.0f} MB without indexes, "
+              f"{path.stat().st_size / 2**20:.0f} MB with article_search and plain_search")
+        latencies(path, args.repeat)
+        on, off = store_cost(tmp, args.store, rng, vocab, weights)
+        print(f"store cost ({args.store} articles through ArticleWriter): index on "
+              f"{on:.2f} ms/article, off {off:.2f} ms/article, +{on - off:.2f} ms "
+              f"({on / off:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

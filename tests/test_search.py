@@ -1,0 +1,243 @@
+"""Full-text search: the normalised shadow index, its upkeep, the query language, civmon search."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from crawler.cli import cli
+from crawler.registry import load_registry
+from models.db import open_engine
+from models.schema import Article
+from pipelines.dedup import canonical_url, content_hash
+from pipelines.items import ArticleItem
+from pipelines.search_index import QueryError, parse, shadow, snippet
+from pipelines.store import ArticleWriter
+
+ROWS = [
+    # source, url, published_at, title, text, language, relevant
+    ("azertag-ru", "https://azertag.az/ru/xeber/a-1", "2025-11-24T07:18:00Z",
+     "Итоги конкурса грантов", "Агентство вручило гранты победителям грантового конкурса.",
+     "ru", True),
+    ("tengrinews", "https://tengrinews.kz/news/b-2", "2025-11-20T10:00:00Z",
+     "Форум в Костанае", "Представители неправительственных организаций обсудили отчётность.",
+     "ru", True),
+    ("tengrinews", "https://tengrinews.kz/news/c-3", "2025-11-25",
+     "Курс тенге", "Курс тенге укрепился, спорт и погода без изменений.", "ru", False),
+    ("azertag-ru", "https://azertag.az/ru/xeber/d-4", "2025-11-23T09:00:00Z",
+     "Спортивный грант", "Федерация получила грант на спорт и соревнования.", "ru", True),
+    ("azertag-az", "https://azertag.az/az/xeber/e-5", "2025-11-22T09:00:00Z",
+     "QHT-lərin forumu", "QHT-lərin nümayəndələri qrantların nəticələrini müzakirə etdilər.",
+     "az", True),
+]
+
+
+def _write(engine) -> None:
+    reg = load_registry()
+    with Session(engine) as s:
+        w = ArticleWriter(s)
+        for sid, url, pub, title, body, lang, relevant in ROWS:
+            it = ArticleItem(source_id=sid, url=url, html="", source=reg.get(sid),
+                             fetched_at=datetime(2025, 11, 25, tzinfo=UTC), title=title,
+                             text=body, published_at=pub, relevant=relevant, language=lang)
+            it.canonical_url, it.content_hash = canonical_url(url), content_hash(body)
+            w.write(it)
+        s.commit()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "s.sqlite"
+    engine = open_engine(path)
+    _write(engine)
+    engine.dispose()
+    return path
+
+
+def search(db: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["search", *args, "--db", str(db)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def titles(db: Path, *args: str) -> list[str]:
+    code, out, err = search(db, *args, "--format", "jsonl")
+    assert code == 0, err
+    return [json.loads(line)["title"] for line in out.splitlines()]
+
+
+def test_shadow_is_base_forms() -> None:
+    assert shadow("Гранты грантовых конкурсов", "ru") == "грант грантовый конкурс"
+    # words no relevance rule names get their base form too (relevance only looks
+    # up lexicon words; the index needs every word)
+    assert shadow("Выборов не было, дороги ремонтируют", "ru") == (
+        "выборы не быть дорога ремонтировать")
+    assert shadow("NGOs received grants", "en") == "ngo receiv grant"
+
+
+def test_inflected_forms_match(db: Path) -> None:
+    found = titles(db, "грант")
+    assert "Итоги конкурса грантов" in found and "Спортивный грант" in found
+    assert "Форум в Костанае" not in found
+
+
+def test_lexicon_synonyms_and_exact(db: Path) -> None:
+    assert titles(db, "НПО") == ["Форум в Костанае"]  # "неправительственных организаций"
+    assert titles(db, "НПО", "--exact") == []
+
+
+def test_suffix_languages_match_across_suffixes(db: Path) -> None:
+    assert titles(db, "QHT") == ["QHT-lərin forumu"]
+    assert titles(db, "qrant") == ["QHT-lərin forumu"]  # qrantların
+
+
+def test_phrase_or_not(db: Path) -> None:
+    assert titles(db, '"грантового конкурса"') == ["Итоги конкурса грантов"]
+    assert titles(db, '"конкурс агентство"') == []  # words present, not in that order
+    assert set(titles(db, "грант OR НПО")) == {"Итоги конкурса грантов", "Спортивный грант",
+                                               "Форум в Костанае"}
+    assert titles(db, "грант NOT спорт") == ["Итоги конкурса грантов"]
+    assert titles(db, "грант -спорт") == ["Итоги конкурса грантов"]
+
+
+def test_title_weighs_more(db: Path) -> None:
+    # both mention a grant once in the text; the one with it in the title ranks first
+    assert titles(db, "грант")[0] in {"Итоги конкурса грантов", "Спортивный грант"}
+    found = titles(db, "спорт", "--all")
+    assert found[0] == "Спортивный грант"
+
+
+def test_filters(db: Path) -> None:
+    assert titles(db, "курс", "--all") == ["Курс тенге"]
+    assert titles(db, "курс") == []  # not civil-society news
+    assert titles(db, "грант", "--source", "tengrinews") == []
+    assert titles(db, "грант", "--since", "2025-11-24") == ["Итоги конкурса грантов"]
+    assert titles(db, "грант", "--until", "2025-11-23") == ["Спортивный грант"]
+    assert titles(db, "грант", "--country", "kz") == []
+    assert len(titles(db, "грант", "--limit", "1")) == 1
+
+
+def test_unknown_source_warns_naming_the_present_ones(db: Path) -> None:
+    code, _out, err = search(db, "грант", "--source", "nosuch")
+    assert code == 0
+    assert "no source nosuch" in err and "azertag-ru" in err
+
+
+def test_snippet_marks_the_hit() -> None:
+    seqs = parse("грант").sequences()
+    text = "Сначала длинное вступление. Агентство вручило гранты победителям конкурса."
+    assert "[гранты]" in snippet(text, "ru", seqs)
+    phrase = parse('"грантового конкурса"').sequences()
+    marked = snippet("Итоги грантового конкурса и отдельно конкурса", "ru", phrase)
+    assert marked == "Итоги [грантового] [конкурса] и отдельно конкурса"
+
+
+def test_sql_runs_as_it_stands_in_sqlite3(db: Path) -> None:
+    code, sql, _ = search(db, "грант NOT спорт", "--since", "2025-11-01")
+    assert code == 0
+    code, sql, _ = search(db, "грант NOT спорт", "--since", "2025-11-01", "--sql")
+    assert code == 0
+    with sqlite3.connect(db) as conn:
+        got = [r[5] for r in conn.execute(sql)]
+    assert got == ["Итоги конкурса грантов"]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("NOT грант", "at least one word"), ("OR грант", "OR needs"), ("грант OR", "OR needs"),
+    ("грант NOT", "NOT needs"), ("", "QUERY is missing"), ('"..."', "no words"),
+])
+def test_bad_queries_are_one_line(db: Path, query: str, message: str, capsys) -> None:
+    from crawler.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["search", *([query] if query else []), "--db", str(db)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("civmon: error: ")
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_index_follows_updates_and_deletes(db: Path) -> None:
+    engine = open_engine(db)
+    with Session(engine) as s:  # an ORM update (as a revisit does) re-indexes the article
+        art = s.query(Article).filter_by(title="Курс тенге").one()
+        art.title, art.text = "Волонтёры Алматы", "Волонтёры убрали парк."
+        s.commit()
+    assert titles(db, "волонтёр", "--all") == ["Волонтёры Алматы"]
+    assert titles(db, "курс", "--all") == []
+    with Session(engine) as s:  # a delete drops the shadow row (trigger)
+        s.execute(delete(Article).where(Article.title == "Спортивный грант"))
+        s.commit()
+    engine.dispose()
+    assert "Спортивный грант" not in titles(db, "грант", "--all")
+    with sqlite3.connect(db) as conn:  # an update outside civmon drops the stale shadow
+        conn.execute("UPDATE articles SET text = 'пусто', title = 'пусто' "
+                     "WHERE title = 'Итоги конкурса грантов'")
+    assert titles(db, "грант", "--all") == []
+    code, _out, err = search(db, "--reindex")
+    assert code == 0 and "articles indexed" in err
+    assert titles(db, "пусто", "--all") == ["пусто"]
+
+
+def test_index_survives_dedup_and_classify_rebuilds(db: Path) -> None:
+    before = titles(db, "грант OR НПО OR QHT", "--all")
+    runner = CliRunner()
+    for args in (["dedup", "--rebuild"], ["classify", "--rebuild"]):
+        result = runner.invoke(cli, [*args, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+    assert sorted(titles(db, "грант OR НПО OR QHT", "--all")) == sorted(before)
+    with sqlite3.connect(db) as conn:
+        n_articles, n_index = conn.execute(
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM article_search)"
+        ).fetchone()
+    assert n_articles == n_index == len(ROWS)
+
+
+def test_bulk_update_of_other_columns_keeps_the_index(db: Path) -> None:
+    engine = open_engine(db)
+    with Session(engine) as s:
+        s.execute(update(Article).values(relevant=1))
+        s.commit()
+    engine.dispose()
+    assert "Курс тенге" in titles(db, "курс")
+
+
+def test_search_refuses_postgres_in_one_line(monkeypatch) -> None:
+    import crawler.cli as cli_module
+
+    class FakeEngine:
+        class dialect:
+            name = "postgresql"
+
+        def dispose(self) -> None:
+            pass
+
+    monkeypatch.setattr(cli_module, "_open_readonly", lambda db: FakeEngine())
+    from crawler import cli_search
+
+    grp = __import__("click").Group()
+    cli_search.register(grp, {}, cli_module.db_option, lambda db: FakeEngine(),
+                        cli_module.UserError, cli_module._parse_day)
+    result = CliRunner().invoke(grp, ["search", "грант"])
+    assert result.exit_code == 2
+    assert "search needs a SQLite database" in result.output
+
+
+def test_parse_errors_raise_query_error() -> None:
+    with pytest.raises(QueryError):
+        parse("NOT a")
+
+
+def test_the_documented_search_query_runs(db: Path) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "database.md").read_text("utf-8")
+    section = doc.split("## `article_search`", 1)[1].split("## ", 1)[0]
+    sql = section.split("```sql", 1)[1].split("```", 1)[0]
+    with sqlite3.connect(db) as conn:
+        got = {r[1] for r in conn.execute(sql)}
+    assert got == {"Итоги конкурса грантов", "Спортивный грант"}
