@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from itertools import filterfalse
 from typing import NamedTuple
 
 #: A word: letters and digits, with inner hyphens and apostrophes ("QHT-lər",
@@ -59,9 +60,16 @@ class Token(NamedTuple):
     """"cyr", "lat" or "" (digits only)."""
 
 
+#: The characters ``_APOSTROPHES`` changes that case-folding and the "ё" replacement do
+#: not already: most words have none, and ``str.translate`` costs more than the search.
+_TRANSLATED = re.compile("[’ʼʻ‘`‐İ]")
+
+
 def fold(word: str) -> str:
     """Case-fold and unify apostrophes, hyphens and ё, the way every key is written."""
-    return word.translate(_APOSTROPHES).casefold().replace("ё", "е")
+    if _TRANSLATED.search(word):
+        word = word.translate(_APOSTROPHES)
+    return word.casefold().replace("ё", "е")
 
 
 _SCRIPTS: dict[str, str] = {}
@@ -251,8 +259,18 @@ class _Seen(dict):
     def __init__(self, norm: Normaliser) -> None:
         super().__init__()
         self.norm = norm
+        self.batch: list[str] | None = None
+        """The words about to be looked up (``Rules._find`` sets it): the first miss
+        analyses all of them that are new at once (``Normaliser.see``)."""
 
     def __missing__(self, text: str) -> tuple[str, ...]:
+        batch = self.batch
+        if batch is not None:
+            self.batch = None
+            self.norm.see(batch)
+            found = self.get(text)
+            if found is not None:
+                return found
         if len(self) > CACHE_WORDS:
             self.clear()
         norm = self.norm
@@ -286,8 +304,40 @@ class Normaliser:
     def token_keys(self, token: Token) -> tuple[str, ...]:
         return self.seen[token.text]
 
+    def see(self, texts: Iterable[str]) -> None:
+        """Put the keys of the words of ``texts`` not seen yet into ``seen``, all at once:
+        the first sight of a text's vocabulary.  The keys are those ``seen[text]`` computes
+        one miss at a time; in one batch, a word of another script costs no call (one
+        C-level update gives them ``()``) and the others go through ``_token_keys``
+        inlined."""
+        seen = self.seen
+        new = list(filterfalse(seen.__contains__, dict.fromkeys(texts)))
+        if not new:
+            return
+        if len(seen) + len(new) > CACHE_WORDS:
+            seen.clear()
+        script, scripts = self.script, _SCRIPTS
+        seen.update(dict.fromkeys(new, ()))
+        own = [t for t in new if (scripts.get(t) or _script(t)) == script]
+        prefixes, suffix, keys, folded = self.prefixes, self.suffix, self._keys, _FOLDED
+        for text in own:
+            word = text
+            if word[-1:] == "s" and _PLURAL_ACRONYM.match(word):  # NGOs, CSOs, NNTs
+                word = word[:-1]
+            word = folded.get(word) or _fold_once(word)
+            if prefixes is not None and word[:PREFIX] not in prefixes and (
+                    suffix is None
+                    or not any(word[:n] in prefixes for n in range(2, PREFIX))):
+                continue  # cannot start any lexicon phrase or continue one: stays ()
+            if suffix is not None and "-" in word:
+                head, _, tail = word.partition("-")
+                if suffix.suffix_chain(tail):  # "ҮЕҰ-ға", "QHT-lərin": the acronym
+                    word = head
+            seen[text] = keys(word)
+
     def _token_keys(self, text: str) -> tuple[str, ...]:
-        if _PLURAL_ACRONYM.match(text):  # NGOs, CSOs, NNTs
+        # The test of the last letter first: the regex costs more, and almost no word is one.
+        if text[-1:] == "s" and _PLURAL_ACRONYM.match(text):  # NGOs, CSOs, NNTs
             text = text[:-1]
         word = _FOLDED.get(text) or _fold_once(text)
         if self.prefixes is not None and word[:PREFIX] not in self.prefixes and (

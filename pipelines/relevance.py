@@ -164,6 +164,7 @@ def classify(title: str | None, text: str, *, language: str | None = None,
     topics = tuple(t for t in rules.topics if topic_score.get(t, 0) >= sc["topic_min"]) \
         if relevant else ()
     offset = {"title": 0, "text": len(fields["title"]) + 2}
+    masks = trap_hits + disarmed  # joined once, not once per organisation kind found
     return Classification(
         relevant=relevant, topics=topics, score=round(score, 2),
         terms=tuple(_match(h, fields) for h in counted),
@@ -172,7 +173,7 @@ def classify(title: str | None, text: str, *, language: str | None = None,
         regions=_regions(rules, _longest(by_cat.get("region", [])), offset),
         organisations=_organisations(
             rules, fields, _longest(by_cat.get("org", [])),
-            [k for k in by_cat.get("kind", []) if not _overlaps(k, trap_hits + disarmed)],
+            [k for k in by_cat.get("kind", []) if not _overlaps(k, masks)],
             by_cat.get("title", []), offset),
         threshold=limit, language=language, topic_scores=dict(topic_score), rules=rules,
     )

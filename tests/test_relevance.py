@@ -277,3 +277,30 @@ def test_a_word_that_cannot_start_a_lexicon_entry_is_never_analysed(monkeypatch)
     # Known dictionary words are settled by the lexicon's own forms; only words
     # pymorphy3's dictionary does not know ("Костанае") are guessed by it.
     assert asked == ["костанае"]
+
+
+def test_fold_skips_the_translation_only_where_it_changes_nothing() -> None:
+    from pipelines.morphology import _APOSTROPHES
+
+    for word in ["Ёлка", "ЁЛКА", "İctimai", "o‘zbek", "ko`ngilli", "QHT‐lər", "Oʻzbekiston",
+                 "Костанайской", "NGOs", "Naxçıvanda", "ҮЕҰ-ға"]:
+        assert fold(word) == word.translate(_APOSTROPHES).casefold().replace("ё", "е"), word
+
+
+def test_a_batch_of_new_words_gets_the_keys_one_miss_at_a_time_gives() -> None:
+    rules = load_rules()
+    words = ["Костанае", "НПО", "NGOs", "CSOs", "QHT-lərin", "ҮЕҰ-ға", "волонтёрами",
+             "Naxçıvanda", "ko‘ngilli", "завода", "госгрантов", "2026", "форумда",
+             "общественный", "İctimai", "Birliyi", "volunteers", "кенеша"]
+    for norm in rules.normalisers.values():
+        norm.seen.clear()
+        one_by_one = {w: norm.seen[w] for w in words}
+        norm.seen.clear()
+        norm.see([*words, *words[:3]])  # repeats, as a text has them
+        assert {w: norm.seen[w] for w in words} == one_by_one, norm.code
+        assert any(one_by_one.values()), norm.code
+        # A lookup that misses analyses the whole batch at once (as Rules.find does).
+        norm.seen.clear()
+        norm.seen.batch = words
+        assert norm.seen[words[0]] == one_by_one[words[0]]
+        assert set(norm.seen) == set(words) and norm.seen.batch is None
