@@ -68,16 +68,31 @@ class Thresholds:
 DEFAULT = Thresholds()
 
 
-def _identity(value: int) -> int:
-    return value
+_A, _B = (np.asarray(x, dtype=np.uint32) for x in _PERMUTATIONS)
+_EMPTY = _MIN.hashvalues.copy()
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    # MurmurHash3's 32-bit finalizer: the pre-mix of datasketch's "affine32" scheme
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def signature(shingle_set: np.ndarray) -> LeanMinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_identity, permutations=_PERMUTATIONS,
-                scheme=_SCHEME)
+    """The MinHash of the shingles, as ``MinHash(scheme="affine32")`` with the identity
+    hash function computes it, straight from the numpy array: ``update_batch``
+    would call a Python hash function per shingle and convert the list back
+    (tests/test_near_dup.py checks the two agree)."""
     if len(shingle_set):
-        m.update_batch(shingle_set.tolist())
-    return LeanMinHash(m)
+        hv = _fmix32(np.asarray(shingle_set, dtype=np.uint32)).reshape(-1, 1)
+        with np.errstate(over="ignore"):  # the wraparound is the modulo 2^32
+            values = np.minimum(_EMPTY, (hv * _A + _B).min(axis=0))
+    else:
+        values = _EMPTY
+    return LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
 
 
 #: What outlet templates append or prepend to a reprint: never a fact of the story.
