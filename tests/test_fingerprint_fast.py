@@ -85,3 +85,30 @@ def test_signature_equals_datasketch(size: int) -> None:
     assert got == want
     assert got.hashvalues.dtype == want.hashvalues.dtype
     assert got.hashvalues.tolist() == want.hashvalues.tolist()
+
+
+def test_lsh_band_keys_equal_datasketch() -> None:
+    from datasketch import MinHashLSH
+
+    rng = np.random.default_rng(3)
+    ours = near_dup._LSH(num_perm=near_dup.NUM_PERM, params=near_dup.BANDS)
+    theirs = MinHashLSH(num_perm=near_dup.NUM_PERM, params=near_dup.BANDS)
+    base = np.unique(rng.integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32))
+    sigs = []
+    for i in range(60):  # overlapping sets, so that bands collide
+        keep = rng.random(len(base)) < 0.7
+        sigs.append(near_dup.signature(np.unique(np.concatenate(
+            [base[keep], rng.integers(0, 2**32, 20 + i, dtype=np.uint64).astype(np.uint32)]))))
+    for i, sig in enumerate(sigs):
+        assert ours.query(sig) == theirs.query(sig)
+        ours.insert(i, sig, check_duplication=False)
+        theirs.insert(i, sig, check_duplication=False)
+        if i % 7 == 3:
+            ours.remove(i - 2)
+            theirs.remove(i - 2)
+    assert ours.hashtables[0]._dict == theirs.hashtables[0]._dict
+    for sig in sigs:
+        assert ours.query(sig) == theirs.query(sig)
+        assert len(ours.query(sig)) > 0
+    with pytest.raises(ValueError):
+        ours.insert(0, sigs[0])
