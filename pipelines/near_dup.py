@@ -68,16 +68,31 @@ class Thresholds:
 DEFAULT = Thresholds()
 
 
-def _identity(value: int) -> int:
-    return value
+_A, _B = (np.asarray(x, dtype=np.uint32) for x in _PERMUTATIONS)
+_EMPTY = _MIN.hashvalues.copy()
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    # MurmurHash3's 32-bit finalizer: the pre-mix of datasketch's "affine32" scheme
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def signature(shingle_set: np.ndarray) -> LeanMinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_identity, permutations=_PERMUTATIONS,
-                scheme=_SCHEME)
+    """The MinHash of the shingles, as ``MinHash(scheme="affine32")`` with the identity
+    hash function computes it, straight from the numpy array: ``update_batch``
+    would call a Python hash function per shingle and convert the list back
+    (tests/test_near_dup.py checks the two agree)."""
     if len(shingle_set):
-        m.update_batch(shingle_set.tolist())
-    return LeanMinHash(m)
+        hv = _fmix32(np.asarray(shingle_set, dtype=np.uint32)).reshape(-1, 1)
+        with np.errstate(over="ignore"):  # the wraparound is the modulo 2^32
+            values = np.minimum(_EMPTY, (hv * _A + _B).min(axis=0))
+    else:
+        values = _EMPTY
+    return LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
 
 
 #: What outlet templates append or prepend to a reprint: never a fact of the story.
@@ -153,6 +168,37 @@ def compare(a: Fingerprint, b: Fingerprint, templates: frozenset[int] | set[int]
     return round(inter / (len(sa) + len(sb) - inter), 4)  # Jaccard of the shingle sets
 
 
+class _LSH(MinHashLSH):
+    """``MinHashLSH`` that cuts a signature into its band keys in one step.
+
+    datasketch byte-swaps each band's slice separately (32 numpy calls per insert
+    and per query); the keys are the same bytes as one byte-swap of the whole
+    signature cut at the band boundaries, so insert and query give what
+    datasketch's would, candidates in the same order (tests/test_fingerprint_fast.py).
+    """
+
+    def _band_keys(self, sig: LeanMinHash) -> list[bytes]:
+        values = sig.hashvalues
+        raw, width = values.byteswap().tobytes(), values.itemsize
+        return [raw[start * width: end * width] for start, end in self.hashranges]
+
+    def insert(self, key: Hashable, minhash: LeanMinHash, check_duplication: bool = True
+               ) -> None:
+        if check_duplication and key in self.keys:
+            raise ValueError("The given key already exists")
+        keys = self._band_keys(minhash)
+        self.keys.insert(key, *keys)
+        for band, table in zip(keys, self.hashtables, strict=True):
+            table.insert(band, key)
+
+    def query(self, minhash: LeanMinHash) -> list[Hashable]:
+        candidates: set[Hashable] = set()
+        for band, table in zip(self._band_keys(minhash), self.hashtables, strict=True):
+            for key in table.get(band):
+                candidates.add(key)
+        return list(candidates)
+
+
 class NearDupIndex:
     """Candidates by MinHash LSH, and the template paragraphs of the window.
 
@@ -163,7 +209,7 @@ class NearDupIndex:
 
     def __init__(self, thresholds: Thresholds = DEFAULT) -> None:
         self.thresholds = thresholds
-        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=BANDS)
+        self.lsh = _LSH(num_perm=NUM_PERM, params=BANDS)
         self._paragraphs: Counter[int] = Counter()
         self._counted: dict[Hashable, tuple[int, ...]] = {}
 
