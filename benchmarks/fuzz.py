@@ -291,6 +291,7 @@ class Report:
         self.timings.append((took, f"{what} {label}"))
         if took > bound:
             self.failures.append(f"over the bound ({took:.2f} s > {bound} s): {what} {label}")
+            print(self.failures[-1], file=sys.stderr, flush=True)  # seen while it runs
         return result
 
 

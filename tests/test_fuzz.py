@@ -1,7 +1,7 @@
 """A fast subset of benchmarks/fuzz.py: mutated pages and dates, nothing escapes.
 
 The full run (1,200 pages, 4,000 dates) is the script's; here every page mutation
-kind runs twice and every date mutation kind a hundred times, with the script's
+kind runs once and every date mutation kind a hundred times, with the script's
 fixed seed, its failure rules (an escaped or swallowed exception, a date from
 nowhere, a call over the bound) and a bound loose enough for a shared machine.
 """
@@ -22,7 +22,7 @@ SEED = 13
 
 
 def test_a_fuzzed_subset_raises_nothing_and_stays_in_the_bound() -> None:
-    pages_n, dates_n = 2 * len(fuzz.PAGE_MUTATORS), 100 * len(fuzz.DATE_MUTATORS)
+    pages_n, dates_n = len(fuzz.PAGE_MUTATORS), 100 * len(fuzz.DATE_MUTATORS)
     report = fuzz.run(pages_n, dates_n, SEED, page_bound=10.0, date_bound=1.0)
     assert report.failures == []
     assert report.calls["process_page"] == report.calls["extract_article"] == pages_n
@@ -64,3 +64,29 @@ def test_the_harness_reports_an_escaped_exception_and_a_slow_call(monkeypatch) -
 def test_a_date_from_nowhere(raw: str, year: int, nowhere: bool) -> None:
     now = datetime(2025, 11, 24, 9, tzinfo=UTC)
     assert fuzz._from_nowhere(raw, datetime(year, 6, 1, tzinfo=UTC), now) is nowhere
+
+
+# --- what the fuzzing found: a <meta charset> naming a codec that is not of text -------
+
+CP1251_PAGE = ("<html><head><meta charset=\"{cs}\"><title>Форум НПО</title></head><body>"
+               "<p>Гражданский форум собрал представителей некоммерческих организаций.</p>"
+               "</body></html>")
+
+
+@pytest.mark.parametrize("charset", ["base64", "hex", "zlib", "bz2"])
+def test_a_declared_charset_that_is_no_text_codec_is_ignored(charset: str) -> None:
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse
+
+    from crawler.pages import decode_page
+    from crawler.spiders.news import NewsSpider
+
+    body = CP1251_PAGE.format(cs=charset).encode("cp1251")
+    assert "Гражданский форум собрал" in decode_page(body)
+    counted: list[str] = []
+    spider = SimpleNamespace(count=lambda sid, key, n=1: counted.append(key))
+    response = HtmlResponse("http://127.0.0.1/a", body=body)
+    html, encoding = NewsSpider._decode(spider, response, SimpleNamespace(id="s", encoding=None))
+    assert "Гражданский форум собрал" in html
+    assert encoding.replace("_", "").lower() in ("cp1251", "windows1251")
