@@ -8,6 +8,7 @@ it and returns the JSON-ready record.  No Scrapy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -39,10 +40,28 @@ def decode_page(body: bytes, encoding: str | None = None) -> str:
     text = utf8_text(body)
     if text is not None:
         return text
+    _enc, text = html_text(body)
+    return text
+
+
+def html_text(body: bytes, auto_detect_fun: Callable[[bytes], str | None] | None = None,
+              ) -> tuple[str, str]:
+    """(encoding, text) by w3lib's rules (BOM, ``<meta charset>``, detection), except
+    that a declared charset naming no text codec (``base64``, ``hex``, ``zlib``: Python
+    knows them as bytes-to-bytes codecs, so w3lib picks them and then raises
+    LookupError) counts as no declaration: charset-normalizer decides, else UTF-8.
+    Issue 13's fuzzing found that one ``<meta charset="base64">`` lost the page."""
     from w3lib.encoding import html_to_unicode
 
-    _enc, text = html_to_unicode(None, body)
-    return text
+    try:
+        return html_to_unicode(None, body, auto_detect_fun=auto_detect_fun)
+    except LookupError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body).best()
+        if best is not None:
+            return best.encoding, str(best)
+        return "utf-8", body.decode("utf-8", errors="replace")
 
 
 def extract_page(html: str, *, url: str, source: Source | None, now: datetime,

@@ -25,7 +25,9 @@ understand return ``None`` and go to dateparser.  The rules (docs/dates.md):
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from pipelines.date_rules import (
@@ -95,6 +97,11 @@ _AGO = re.compile(
     rf"(?P<unit>{_unit_alt})\.?\s+(?:{'|'.join(AGO_WORDS)})(?![^\W_])"
 )
 _COMPACT = re.compile(r"(\d{8}|\d{10}|\d{12,14}|\d{17})")
+#: The years a bare stamp may name: a compact date or a Unix time outside them is some
+#: other number (a phone number, an id, zero padding), never a publication date.
+STAMP_YEARS = (1990, 2100)
+_EPOCH_RANGE = (int(datetime(STAMP_YEARS[0], 1, 1, tzinfo=UTC).timestamp()),
+                int(datetime(STAMP_YEARS[1] + 1, 1, 1, tzinfo=UTC).timestamp()))
 #: ISO 8601 basic format ("20201123T110235Z", "20201123T11:02:35Z"), rewritten to the
 #: extended form before tokenising so that the digits are never a stray number.
 _ISO_BASIC = re.compile(
@@ -150,12 +157,19 @@ def _read(raw: str) -> Reading | None:
 
 def _read_compact(digits: str) -> Reading | None:
     """Bare digit strings: 20251124, 202511241144, 20251124114447(745), Unix seconds/ms."""
+    if len({ord(c) - unicodedata.digit(c) for c in digits}) != 1:
+        # ``\d`` matches every script's digits; one run mixing scripts (the zero of
+        # each digit's block differs) is no machine stamp: issue 13's fuzzing read
+        # "12٦٣٩٦8٦٨٠" as 2010-01-20
+        return None
     if len(digits) in (10, 13):  # Unix time in seconds or milliseconds (JSON APIs)
         seconds = int(digits[:10])
+        if not _EPOCH_RANGE[0] <= seconds < _EPOCH_RANGE[1]:
+            return None  # "7272589634" (a phone number) is not 2200-06-17
         return Reading("epoch", seconds_back=seconds, precision="second" if seconds % 60
                        else "minute")
     y, mo, d = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
-    if not 1990 <= y <= 2100:
+    if not STAMP_YEARS[0] <= y <= STAMP_YEARS[1]:
         return None
     if len(digits) == 8:
         return Reading("date", y, mo, d)

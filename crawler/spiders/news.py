@@ -295,18 +295,19 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         """The page's text and encoding: the registry's, the declared one, or the bytes'."""
         if source.encoding:
             return response.body.decode(source.encoding, errors="replace"), source.encoding
-        from crawler.pages import utf8_text
+        from crawler.pages import html_text, utf8_text
 
         utf8 = utf8_text(response.body)
         if utf8 is not None:  # valid UTF-8 wins over a stale declared charset
             return utf8, "utf-8"
-        html, encoding = response.text, response.encoding
+        try:
+            html, encoding = response.text, response.encoding
+        except LookupError:  # <meta charset="base64">: a codec, but not of text
+            encoding, html = html_text(response.body, _detect)
         if too_many_replacements(html):
             # The declared charset is wrong (a cp1251 page sent as UTF-8): let the
             # page's bytes decide (BOM, <meta charset>), then detection.
-            from w3lib.encoding import html_to_unicode
-
-            encoding, html = html_to_unicode(None, response.body, auto_detect_fun=_detect)
+            encoding, html = html_text(response.body, _detect)
             if too_many_replacements(html):
                 best = _detect_match(response.body)
                 if best is not None:

@@ -1,0 +1,92 @@
+"""A fast subset of benchmarks/fuzz.py: mutated pages and dates, nothing escapes.
+
+The full run (1,200 pages, 4,000 dates) is the script's; here every page mutation
+kind runs once and every date mutation kind a hundred times, with the script's
+fixed seed, its failure rules (an escaped or swallowed exception, a date from
+nowhere, a call over the bound) and a bound loose enough for a shared machine.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import fuzz
+
+SEED = 13
+
+
+def test_a_fuzzed_subset_raises_nothing_and_stays_in_the_bound() -> None:
+    pages_n, dates_n = len(fuzz.PAGE_MUTATORS), 100 * len(fuzz.DATE_MUTATORS)
+    report = fuzz.run(pages_n, dates_n, SEED, page_bound=10.0, date_bound=1.0)
+    assert report.failures == []
+    assert report.calls["process_page"] == report.calls["extract_article"] == pages_n
+    assert report.calls["parse_date"] == dates_n
+    assert {k.split(":")[1] for k in report.kinds} == set(fuzz.PAGE_MUTATORS) | set(
+        fuzz.DATE_MUTATORS)
+
+
+def test_every_mutation_changes_its_input_and_the_seed_fixes_it() -> None:
+    pages, cases = fuzz.load_pages(), fuzz.load_dates()
+    first = list(fuzz.mutate_pages(pages, 14, SEED))
+    assert [b for _, _, b in first] == [b for _, _, b in fuzz.mutate_pages(pages, 14, SEED)]
+    assert all(body != page.body for page, _, body in first)
+    dates = list(fuzz.mutate_dates(cases, 200, SEED))
+    assert sum(raw != case.raw for case, _, raw in dates) > 180
+
+
+def test_the_harness_reports_an_escaped_exception_and_a_slow_call(monkeypatch) -> None:
+    def boom(*args, **kwargs):
+        raise RuntimeError("parser exploded")
+
+    monkeypatch.setattr(fuzz, "parse_date", boom)
+    report = fuzz.run(0, 8, SEED, page_bound=10.0, date_bound=1.0)
+    assert len(report.failures) == 8
+    assert all("RuntimeError: parser exploded" in f for f in report.failures)
+    slow = fuzz.Report()
+    slow.timed("parse_date", "x", -1.0, lambda: None)
+    assert slow.failures and slow.failures[0].startswith("over the bound")
+
+
+@pytest.mark.parametrize(("raw", "year", "nowhere"), [
+    ("2147483648", 2038, False),  # a Unix stamp in range (docs/dates.md)
+    ("7272589634", 2200, True),  # a phone number read as a stamp
+    ("24.11.2095", 2095, False),  # a far year the page prints: read faithfully
+    ("вчера", 2025, False),
+    ("12٦٣٩٦8٦٨٠", 2010, True),  # mixed-script digits: no stamp
+    ("10000 дней назад", 1998, False),  # relative: no year printed
+])
+def test_a_date_from_nowhere(raw: str, year: int, nowhere: bool) -> None:
+    now = datetime(2025, 11, 24, 9, tzinfo=UTC)
+    assert fuzz._from_nowhere(raw, datetime(year, 6, 1, tzinfo=UTC), now) is nowhere
+
+
+# --- what the fuzzing found: a <meta charset> naming a codec that is not of text -------
+
+CP1251_PAGE = ("<html><head><meta charset=\"{cs}\"><title>Форум НПО</title></head><body>"
+               "<p>Гражданский форум собрал представителей некоммерческих организаций.</p>"
+               "</body></html>")
+
+
+@pytest.mark.parametrize("charset", ["base64", "hex", "zlib", "bz2"])
+def test_a_declared_charset_that_is_no_text_codec_is_ignored(charset: str) -> None:
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse
+
+    from crawler.pages import decode_page
+    from crawler.spiders.news import NewsSpider
+
+    body = CP1251_PAGE.format(cs=charset).encode("cp1251")
+    assert "Гражданский форум собрал" in decode_page(body)
+    counted: list[str] = []
+    spider = SimpleNamespace(count=lambda sid, key, n=1: counted.append(key))
+    response = HtmlResponse("http://127.0.0.1/a", body=body)
+    html, encoding = NewsSpider._decode(spider, response, SimpleNamespace(id="s", encoding=None))
+    assert "Гражданский форум собрал" in html
+    assert encoding.replace("_", "").lower() in ("cp1251", "windows1251")
