@@ -45,8 +45,8 @@ class QueryError(ValueError):
     """A search query that cannot be run; the message is one line."""
 
 
-@lru_cache(maxsize=1)
 def _rules():
+    """The packaged relevance rules (``load_rules`` caches them per folder)."""
     from pipelines.lexicon import load_rules
 
     return load_rules(None)

@@ -159,7 +159,7 @@ def _writes(session: Session) -> None:
 
 
 def test_postgresql_links_and_stories_as_sqlite(tmp_path: Path) -> None:
-    from tests.test_store import _postgres_url
+    from test_store import _postgres_url
 
     url = _postgres_url()
     results = []

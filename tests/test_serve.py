@@ -6,8 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-
-from tests.test_search import _write
+from test_search import _write
 
 datasette = pytest.importorskip("datasette", reason="Datasette is the optional extra .[serve]")
 
