@@ -1,5 +1,5 @@
 """The ``civmon`` command line: crawl, demo, export, extract, sources, dedup,
-classify, runs, health, search, serve.
+classify, runs, health, search, serve, report.
 
 The command set and options are a contract (DESIGN.md); new options may be
 added.  A user error is one line on stderr, ``civmon: error: ...``, and exit
@@ -397,6 +397,9 @@ cli_search.register(cli, CONTEXT, db_option, _open_readonly, UserError, _parse_d
 from crawler import cli_serve  # noqa: E402  (civmon serve)
 
 cli_serve.register(cli, CONTEXT, db_option, UserError)
+from crawler import cli_report  # noqa: E402  (civmon report)
+
+cli_report.register(cli, CONTEXT, db_option, _open_readonly, UserError, _parse_day)
 
 
 def main(argv: list[str] | None = None) -> None:
