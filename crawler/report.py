@@ -453,7 +453,7 @@ def _stacked_section(report: Report, name: str, heading: str, unit: str, first: 
     names = report.names.get(name, {})
     label = {k: (f"{k} ({names[k]})" if names.get(k) and names[k] != k else k) for k in st.keys}
     title = f"{heading}, per {unit}"
-    header = [unit] + [label[k] for k in st.keys] + ["total"]
+    header = [unit, *st.keys, "total"]  # ids, as in the database (the legend names them)
     # the chart shows empty weeks as gaps; the table lists the weeks with articles
     table = [[b] + [st.cells.get((b, k), 0) for k in st.keys] + [st.total(b)]
              for b in st.buckets if st.total(b)]
