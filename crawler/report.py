@@ -186,9 +186,14 @@ class _Runner:
                 "country TEXT, day TEXT, story_id INTEGER, duplicate_of INTEGER)")
             conn.exec_driver_sql("INSERT INTO temp.report_articles " + selection_sql(f))
 
+    def execute(self, sql: str):
+        """Run ``sql``, a query over ``report_articles``."""
+        if not self.temp:
+            sql = f"WITH report_articles AS (\n{selection_sql(self.f)}\n)\n{sql}"
+        return self.conn.exec_driver_sql(sql)
+
     def rows(self, name: str) -> list[dict[str, Any]]:
-        sql = QUERIES[name] if self.temp else runnable_sql(self.f, name).rstrip(";")
-        result = self.conn.exec_driver_sql(sql)
+        result = self.execute(QUERIES[name])
         keys = list(result.keys())
         return [dict(zip(keys, r, strict=True)) for r in result]
 
@@ -212,7 +217,7 @@ def gather(engine: Engine, f: ReportFilter, *, title: str | None = None) -> Repo
                 report.organisations = run.rows("organisations")
                 report.regions = run.rows("regions")
                 report.stories = run.rows("stories")
-                _story_details(conn, report.stories)
+                _story_details(run, report.stories)
         finally:
             run.close()
         report.names = {
@@ -228,17 +233,17 @@ def gather(engine: Engine, f: ReportFilter, *, title: str | None = None) -> Repo
     return report
 
 
-def _story_details(conn: Connection, stories: list[dict[str, Any]]) -> None:
+def _story_details(run: _Runner, stories: list[dict[str, Any]]) -> None:
     """Each story's title (of its first stored article, whose id is the story id) and
     the outlets that carried it, in the report's selection."""
     if not stories:
         return
     ids = ", ".join(str(int(s["story_id"])) for s in stories)
-    titles = {r[0]: r[1] for r in conn.exec_driver_sql(
+    titles = {r[0]: r[1] for r in run.conn.exec_driver_sql(
         f"SELECT id, title FROM articles WHERE id IN ({ids})")}
     sql = f"SELECT DISTINCT story_id, source_id FROM report_articles WHERE story_id IN ({ids})"
     outlets: dict[int, list[str]] = defaultdict(list)
-    for sid, source in conn.exec_driver_sql(sql):
+    for sid, source in run.execute(sql):
         outlets[sid].append(source)
     for s in stories:
         s["title"] = titles.get(s["story_id"]) or f"story {s['story_id']}"

@@ -111,7 +111,14 @@ def open_readonly(target: str | Path | None = None) -> Engine:
     if path is None:
         kwargs = {}
         if url.startswith("postgresql"):
-            kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+            # connect_args replace the URL's own libpq options (a search_path, say): keep them
+            try:
+                own = make_url(url).query.get("options") or ""
+            except ArgumentError as exc:
+                raise DatabaseError(f"{url}: cannot open database: {exc}") from None
+            own = own if isinstance(own, str) else " ".join(own)
+            kwargs["connect_args"] = {
+                "options": f"{own} -c default_transaction_read_only=on".strip()}
         try:
             engine = create_engine(url, **kwargs)
         except (ArgumentError, ImportError) as exc:

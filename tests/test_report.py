@@ -250,3 +250,85 @@ def test_small_series_are_summed_into_other() -> None:
     assert st.total("2025-11-24") == sum(n for _d, _k, n in rows)
     assert st.cells[("2025-11-24", OTHER)] == 1 + 2 + 3 + 4  # s00..s03, the four smallest
     assert st.keys[0] == f"s{MAX_SERIES + 2:02d}"  # the biggest first
+
+
+def _postgres_url() -> str:
+    """A fresh schema of CIVMON_TEST_POSTGRES (dropped at exit), or skip."""
+    import atexit
+    import os
+
+    url = os.environ.get("CIVMON_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/test")
+    try:
+        import psycopg
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install -e '.[postgres]')")
+    plain, schema = url.replace("+psycopg", ""), f"civmon_report_{os.getpid()}"
+    try:
+        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {url}: {str(exc).splitlines()[0]}")
+
+    def drop() -> None:
+        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    atexit.register(drop)
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+def test_postgresql_gives_the_same_report(db: Path) -> None:
+    """The same rows in PostgreSQL (no temporary table there: the selection is a CTE)
+    give the same numbers as SQLite."""
+    from sqlalchemy import text as sql_text
+
+    from crawler.report import ReportFilter, gather
+    from models.db import open_engine, open_readonly
+    from models.schema import Base
+
+    url = _postgres_url()
+    pg = open_engine(url)
+    tables = ("sources", "topics", "regions", "organisations", "articles", "article_topics",
+              "article_regions", "article_organisations")
+    src = sqlite3.connect(db)
+    src.row_factory = sqlite3.Row
+    try:
+        with pg.begin() as conn:
+            for table in tables:
+                rows = [dict(r) for r in src.execute(f"SELECT * FROM {table} ORDER BY 1")]
+                if table == "articles":  # foreign keys filled once every row is in
+                    for r in rows:
+                        r["crawl_run_id"] = None
+                    later = [(r["id"], r["duplicate_of"]) for r in rows if r["duplicate_of"]]
+                    for r in rows:
+                        r["duplicate_of"] = None
+                if table == "regions":  # parents first
+                    ordered: list[dict] = []
+                    while len(ordered) < len(rows):
+                        done = {r["id"] for r in ordered}
+                        ordered += [r for r in rows if r["id"] not in done
+                                    and (r["parent_id"] is None or r["parent_id"] in done)]
+                    rows = ordered
+                if rows:  # through the models' types (SQLite's 0/1 becomes a boolean)
+                    conn.execute(Base.metadata.tables[table].insert(), rows)
+                if table == "articles":
+                    for aid, orig in later:
+                        conn.execute(sql_text("UPDATE articles SET duplicate_of = :o "
+                                              "WHERE id = :i"), {"o": orig, "i": aid})
+    finally:
+        src.close()
+        pg.dispose()
+    for flt in (ReportFilter(), ReportFilter(relevant_only=False, countries=("KZ",))):
+        lite_engine, pg_engine = open_readonly(db), open_readonly(url)
+        try:
+            lite, post = gather(lite_engine, flt), gather(pg_engine, flt)
+        finally:
+            lite_engine.dispose()
+            pg_engine.dispose()
+        assert post.totals["articles"] > 0
+        assert post.totals == lite.totals  # (a PostgreSQL SUM is a Decimal: equal to the int)
+        for name in ("country", "source", "topic"):
+            assert sorted(post.series[name]) == sorted(lite.series[name]), name
+        assert post.organisations == lite.organisations
+        assert post.regions == lite.regions
+        assert post.stories == lite.stories
