@@ -489,9 +489,11 @@ def render(report: Report) -> str:
     undated = (f"; {t['undated']} undated articles are counted in the totals but not in "
                "the per-week charts" if t["undated"] else "")
     parts.append(f'<p class="summary" id="summary">{_e(summary + dated + undated)}.</p>')
-    first = _day(t["first_day"] or "")
-    last = _day(t["last_day"] or "")
-    if first and last:
+    # the span of the weekly charts: the days that parse (a malformed published_at is
+    # counted in the totals only)
+    days = sorted({d for d in (_day(r[0]) for r in report.series.get("country", [])) if d})
+    if days:
+        first, last = days[0], days[-1]
         unit = bucketing(first, last)
         parts.append(_stacked_section(report, "country", "Articles by country", unit, first,
                                       last))

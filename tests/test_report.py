@@ -332,3 +332,24 @@ def test_postgresql_gives_the_same_report(db: Path) -> None:
         assert post.organisations == lite.organisations
         assert post.regions == lite.regions
         assert post.stories == lite.stories
+
+
+def test_undated_and_malformed_dates_count_in_totals_not_in_weeks(db: Path,
+                                                                   tmp_path: Path) -> None:
+    copy = tmp_path / "dates.sqlite"
+    shutil.copy(db, copy)
+    conn = sqlite3.connect(copy)
+    ids = [r[0] for r in conn.execute("SELECT id FROM articles ORDER BY id LIMIT 2")]
+    conn.execute("UPDATE articles SET published_at = NULL WHERE id = ?", (ids[0],))
+    conn.execute("UPDATE articles SET published_at = 'sometime' WHERE id = ?", (ids[1],))
+    conn.commit()
+    conn.close()
+    (total,), = sql(copy, "SELECT count(*) FROM articles")
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(cli, ["report", "--db", str(copy), "-o", str(out), "--all"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert summary_count(text) == total
+    weekly = ReportPage(text).column("table-country", "total")
+    assert sum(weekly.values()) == total - 2
+    assert "sometime" not in weekly
