@@ -20,6 +20,7 @@ Imports SQLAlchemy only (no Scrapy); reads no settings.
 from __future__ import annotations
 
 import html
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -650,8 +651,17 @@ def _page(title: str, body: str) -> str:
 
 def write_report(engine: Engine, f: ReportFilter, path: str, *,
                  title: str | None = None) -> Report:
-    """Gather, render and write the page to ``path``; returns what it holds."""
+    """Gather, render and write the page to ``path``; returns what it holds.
+
+    Written beside ``path`` and renamed over it when complete: a failed write (a full
+    disk) leaves an earlier report of that name as it was."""
     report = gather(engine, f, title=title)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(render(report))
+    partial = f"{path}.partial"
+    try:
+        with open(partial, "w", encoding="utf-8") as fh:
+            fh.write(render(report))
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
     return report

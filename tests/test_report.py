@@ -353,3 +353,27 @@ def test_undated_and_malformed_dates_count_in_totals_not_in_weeks(db: Path,
     weekly = ReportPage(text).column("table-country", "total")
     assert sum(weekly.values()) == total - 2
     assert "sometime" not in weekly
+
+
+def test_a_failed_write_leaves_the_earlier_report(db: Path, tmp_path: Path,
+                                                  monkeypatch) -> None:
+    import errno
+
+    from crawler import report as report_module
+    from models.db import open_readonly
+
+    out = tmp_path / "r.html"
+    out.write_text("the report of last week", encoding="utf-8")
+
+    def full_disk(_report) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(report_module, "render", full_disk)
+    engine = open_readonly(db)
+    try:
+        with pytest.raises(OSError):
+            report_module.write_report(engine, report_module.ReportFilter(), str(out))
+    finally:
+        engine.dispose()
+    assert out.read_text(encoding="utf-8") == "the report of last week"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
