@@ -175,7 +175,10 @@ class Report:
 
 
 class _Runner:
-    """Runs the aggregates, over a temporary table on SQLite, a CTE elsewhere."""
+    """Runs the aggregates, over a temporary table on SQLite, a CTE elsewhere.
+
+    On SQLite the INSERT into the temporary table opens the transaction the later
+    queries read in, so all of them see one snapshot (a crawl may be writing)."""
 
     def __init__(self, conn: Connection, f: ReportFilter) -> None:
         self.conn, self.f = conn, f
@@ -208,6 +211,8 @@ def gather(engine: Engine, f: ReportFilter, *, title: str | None = None) -> Repo
     from importlib.metadata import version
 
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # every query from one snapshot, as on SQLite
+            conn.execution_options(isolation_level="REPEATABLE READ")
         run = _Runner(conn, f)
         try:
             report = Report(flt=f, totals=run.rows("totals")[0])
