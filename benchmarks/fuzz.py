@@ -23,7 +23,10 @@ Everything is seeded: the same ``--seed`` gives the same inputs.  Exit 0 when
 nothing failed, 1 otherwise.
 
     .venv/bin/python benchmarks/fuzz.py [--pages 1200] [--dates 4000] [--seed 13]
-        [--page-bound 5.0] [--date-bound 0.5] [--slowest 5]
+        [--page-bound 5.0] [--date-bound 0.5] [--slowest 5] [--trace SECONDS]
+
+``--trace 20`` prints each call's input before it runs and, for a call still
+running after 20 s, the Python stack every 20 s: the input and stage of a stall.
 
 tests/test_fuzz.py runs a small subset of the same generator in the suite.
 No settings read.
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import random
 import re
@@ -61,6 +65,7 @@ from pipelines.dates import parse_date  # noqa: E402
 from pipelines.extract import extract_article  # noqa: E402
 
 PAGES = ROOT / "tests" / "fixtures" / "pages"
+_TRACE = sys.stderr
 DATE_CASES = ROOT / "tests" / "data" / "date_cases.toml"
 
 
@@ -277,9 +282,15 @@ class Report:
     kinds: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     timings: list[tuple[float, str]] = field(default_factory=list)
+    #: seconds after which a call still running gets its label and stack printed
+    #: (stderr, every that many seconds): a stall names its input and its stage
+    hang_after: float = 0.0
 
     def timed(self, what: str, label: str, bound: float, call: Callable[[], Any]) -> Any:
         self.calls[what] += 1
+        if self.hang_after:
+            print(f"[{sum(self.calls.values())}] {what} {label}", file=_TRACE, flush=True)
+            faulthandler.dump_traceback_later(self.hang_after, repeat=True, file=_TRACE)
         t0 = time.perf_counter()
         try:
             result = call()
@@ -287,6 +298,9 @@ class Report:
             self.failures.append(f"exception in {what} on {label}: "
                                  + traceback.format_exc().strip().splitlines()[-1])
             result = None
+        finally:
+            if self.hang_after:
+                faulthandler.cancel_dump_traceback_later()
         took = time.perf_counter() - t0
         self.timings.append((took, f"{what} {label}"))
         if took > bound:
@@ -324,8 +338,8 @@ def warm_up(pages: list[Page], cases: list[DateCase]) -> None:
 
 
 def run(pages_n: int, dates_n: int, seed: int, page_bound: float, date_bound: float,
-        ) -> Report:
-    report = Report()
+        hang_after: float = 0.0) -> Report:
+    report = Report(hang_after=hang_after)
     pages = load_pages() if pages_n else []
     cases = load_dates() if dates_n else []
     warm_up(pages, cases)
@@ -368,11 +382,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--date-bound", type=float, default=0.5,
                     help="seconds one parse_date call may take (default 0.5)")
     ap.add_argument("--slowest", type=int, default=5, help="slowest calls to print")
+    ap.add_argument("--trace", type=float, default=0.0, metavar="SECONDS",
+                    help="print each call's input to stderr before it runs, and the stack "
+                         "of a call still running after SECONDS (finds a stall)")
     args = ap.parse_args(argv)
     import logging
     logging.disable(logging.CRITICAL)  # extraction logs every swallowed error; we count them
     t0 = time.perf_counter()
-    report = run(args.pages, args.dates, args.seed, args.page_bound, args.date_bound)
+    report = run(args.pages, args.dates, args.seed, args.page_bound, args.date_bound,
+                 args.trace)
     wall = time.perf_counter() - t0
     print(f"fuzz seed {args.seed}: {args.pages} mutated pages, {args.dates} mutated dates "
           f"in {wall:.1f} s")
