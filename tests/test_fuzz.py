@@ -129,3 +129,43 @@ def test_a_word_longer_than_any_is_not_rejoined_and_a_spelling_decides() -> None
     assert dehyphenate_pair("пере", "нос") == "перенос"
     assert dehyphenate_pair("пере", "нос", "слово пере-носчик") == "пере-нос"
     assert dehyphenate_pair("пере", "нос", "слово пере-вод") == "перенос"
+
+
+# --- what the fuzzing found: the link-list test quadratic in nested boxes ---------------
+
+TRICKY = ("<div>Intro <!-- a comment --> tail<ul><li><a href='/1'>One <b>bold</b></a> x</li>"
+          "<li><a href='/2'>Two<a href='/3'>nested</a></a></li></ul> after"
+          "<div><a href='/4'>Four</a><a href='/5'>Five</a></div>  <section>plain text only"
+          "</section></div>")
+
+
+def test_link_counts_are_what_findall_and_text_content_say() -> None:
+    import lxml.html
+
+    from pipelines.sites.base import _WS, _link_counts
+
+    tree = lxml.html.fromstring(TRICKY)
+    counts = _link_counts(tree)
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        links = el.findall(".//a")
+        assert counts[el] == (len(links), len(_WS.sub("", el.text_content())),
+                              sum(len(_WS.sub("", a.text_content())) for a in links)), el.tag
+
+
+def test_nested_link_boxes_are_judged_in_one_pass() -> None:
+    # 200 nested boxes (about what the HTML parser keeps), each with a sentence and a
+    # related-links list: the walk asked every box for all links and all text beneath
+    # it (a fuzzed page: over a minute)
+    from lxml import html as lhtml
+
+    from pipelines.sites.base import element_text
+
+    box = ("<div><p>Абзац текста статьи номер {n} о гражданском форуме.</p>"
+           "<ul><li><a href='/r{n}a'>Читайте также</a></li><li><a href='/r{n}b'>Ещё</a></li>"
+           "</ul>")
+    page = "".join(box.format(n=n) for n in range(200)) + "</div>" * 200
+    text = element_text(lhtml.fromstring(f"<div>{page}</div>"))
+    lines = text.split("\n")
+    assert lines == [f"Абзац текста статьи номер {n} о гражданском форуме." for n in range(200)]
