@@ -180,6 +180,8 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
 
     def _discovery_failed(self, source: Source, response: Response, problem: str) -> None:
         self.count(source.id, "discovery_failed")
+        # a malformed feed is a fault like any failed request: its kind its own counter
+        self.count(source.id, f"fault_{fault_kind(response.status, problem)}")
         self.failures.append((source.id, response.meta["role"], response.url, response.status,
                               problem))
         self.logger.error("%s: %s %s: %s", source.id, response.meta["role"], response.url,
