@@ -14,8 +14,9 @@ time and languages), mutated by digit changes, separators, mixed scripts
 (Latin/Cyrillic look-alikes, Kazakh/Azerbaijani letters, full-width digits),
 overflow numbers, and run through ``pipelines.dates.parse_date``.
 
-Every call is timed alone.  A call fails when an exception escapes it, when
-extraction swallowed one (``explain["error"]``: our failure, not a page
+Every call is timed alone, in CPU time (``time.process_time``: a shared machine's
+load does not push a call over the bound; a loop does).  A call fails when an
+exception escapes it, when extraction swallowed one (``explain["error"]``: our failure, not a page
 without an article), or when it exceeds the time bound.  A date *from nowhere*
 (a year neither printed in the string nor within a year of the fetch time: a
 number read as something no source prints) is printed and fails the run too.
@@ -23,7 +24,10 @@ Everything is seeded: the same ``--seed`` gives the same inputs.  Exit 0 when
 nothing failed, 1 otherwise.
 
     .venv/bin/python benchmarks/fuzz.py [--pages 1200] [--dates 4000] [--seed 13]
-        [--page-bound 5.0] [--date-bound 0.5] [--slowest 5]
+        [--page-bound 5.0] [--date-bound 0.5] [--slowest 5] [--trace SECONDS]
+
+``--trace 20`` prints each call's input before it runs and, for a call still
+running after 20 s, the Python stack every 20 s: the input and stage of a stall.
 
 tests/test_fuzz.py runs a small subset of the same generator in the suite.
 No settings read.
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import random
 import re
@@ -61,6 +66,7 @@ from pipelines.dates import parse_date  # noqa: E402
 from pipelines.extract import extract_article  # noqa: E402
 
 PAGES = ROOT / "tests" / "fixtures" / "pages"
+_TRACE = sys.stderr
 DATE_CASES = ROOT / "tests" / "data" / "date_cases.toml"
 
 
@@ -276,21 +282,35 @@ class Report:
     calls: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
-    timings: list[tuple[float, str]] = field(default_factory=list)
+    timings: list[tuple[float, str]] = field(default_factory=list)  # (CPU seconds, call)
+    wall: list[float] = field(default_factory=list)
+    #: seconds after which a call still running gets its label and stack printed
+    #: (stderr, every that many seconds): a stall names its input and its stage
+    hang_after: float = 0.0
 
     def timed(self, what: str, label: str, bound: float, call: Callable[[], Any]) -> Any:
         self.calls[what] += 1
-        t0 = time.perf_counter()
+        if self.hang_after:
+            print(f"[{sum(self.calls.values())}] {what} {label}", file=_TRACE, flush=True)
+            faulthandler.dump_traceback_later(self.hang_after, repeat=True, file=_TRACE)
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             result = call()
         except Exception:  # the finding: anything escaping a call the crawl relies on
             self.failures.append(f"exception in {what} on {label}: "
                                  + traceback.format_exc().strip().splitlines()[-1])
             result = None
-        took = time.perf_counter() - t0
+        finally:
+            if self.hang_after:
+                faulthandler.cancel_dump_traceback_later()
+        # The bound is on CPU time: a call that loops is over it however busy the machine
+        # is, and a shared machine's waits do not make a fast call look slow.
+        took = time.process_time() - c0
+        self.wall.append(time.perf_counter() - t0)
         self.timings.append((took, f"{what} {label}"))
         if took > bound:
-            self.failures.append(f"over the bound ({took:.2f} s > {bound} s): {what} {label}")
+            self.failures.append(f"over the bound ({took:.2f} s CPU > {bound} s): {what} "
+                                 f"{label}")
             print(self.failures[-1], file=sys.stderr, flush=True)  # seen while it runs
         return result
 
@@ -324,8 +344,8 @@ def warm_up(pages: list[Page], cases: list[DateCase]) -> None:
 
 
 def run(pages_n: int, dates_n: int, seed: int, page_bound: float, date_bound: float,
-        ) -> Report:
-    report = Report()
+        hang_after: float = 0.0) -> Report:
+    report = Report(hang_after=hang_after)
     pages = load_pages() if pages_n else []
     cases = load_dates() if dates_n else []
     warm_up(pages, cases)
@@ -364,15 +384,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dates", type=int, default=4000, help="mutated dates (default 4000)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--page-bound", type=float, default=5.0,
-                    help="seconds one page call may take (default 5.0)")
+                    help="CPU seconds one page call may take (default 5.0)")
     ap.add_argument("--date-bound", type=float, default=0.5,
-                    help="seconds one parse_date call may take (default 0.5)")
+                    help="CPU seconds one parse_date call may take (default 0.5)")
     ap.add_argument("--slowest", type=int, default=5, help="slowest calls to print")
+    ap.add_argument("--trace", type=float, default=0.0, metavar="SECONDS",
+                    help="print each call's input to stderr before it runs, and the stack "
+                         "of a call still running after SECONDS (finds a stall)")
     args = ap.parse_args(argv)
     import logging
     logging.disable(logging.CRITICAL)  # extraction logs every swallowed error; we count them
     t0 = time.perf_counter()
-    report = run(args.pages, args.dates, args.seed, args.page_bound, args.date_bound)
+    report = run(args.pages, args.dates, args.seed, args.page_bound, args.date_bound,
+                 args.trace)
     wall = time.perf_counter() - t0
     print(f"fuzz seed {args.seed}: {args.pages} mutated pages, {args.dates} mutated dates "
           f"in {wall:.1f} s")
@@ -381,9 +405,12 @@ def main(argv: list[str] | None = None) -> int:
     for what in sorted(report.calls):
         times = sorted(t for t, label in report.timings if label.startswith(what + " "))
         if times:
-            print(f"{what}: median {times[len(times) // 2] * 1000:.1f} ms, "
+            print(f"{what}: CPU median {times[len(times) // 2] * 1000:.1f} ms, "
                   f"max {times[-1] * 1000:.1f} ms")
-    print(f"slowest {args.slowest}:")
+    if report.wall:
+        print(f"wall time of one call: max {max(report.wall) * 1000:.1f} ms "
+              f"(CPU time is what the bound checks; wall time includes the machine's load)")
+    print(f"slowest {args.slowest} (CPU):")
     for took, label in sorted(report.timings, reverse=True)[: args.slowest]:
         print(f"  {took * 1000:9.1f} ms  {label}")
     print(f"failures: {len(report.failures)}")

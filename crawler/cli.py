@@ -312,7 +312,7 @@ def extract(file, url, source_id, sources_file, encoding, fetched_at, explain,
     Example:
       civmon extract page.html --url https://azertag.az/ru/xeber/x-3816267 --source azertag-ru
     """
-    from crawler.pages import decode_page, extract_page
+    from crawler.pages import decode_body, extract_page
 
     source = None
     if source_id:
@@ -338,9 +338,13 @@ def extract(file, url, source_id, sources_file, encoding, fetched_at, explain,
         raise UserError(f"{file}: {size} bytes is over the {cap}-byte page size cap "
                         "(CIVMON_MAX_HTML_BYTES); pass --max-bytes N to extract it anyway")
     try:
-        html = decode_page(Path(file).read_bytes(), encoding)
+        decoded = decode_body(Path(file).read_bytes(), forced=encoding)
     except LookupError:
         raise UserError(f"--encoding {encoding!r} is not a known text encoding") from None
+    if decoded.undecodable:  # as the crawl: recorded as failed there, never stored
+        raise UserError(f"{file}: undecodable body: {decoded.text.count(chr(0xfffd))} "
+                        f"replacement characters as {decoded.encoding}")
+    html = decoded.text
     data = extract_page(html, url=url, source=source, now=now, explain=explain)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     if not data.get("text"):

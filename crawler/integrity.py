@@ -16,9 +16,16 @@ retries are spent the request fails with ``IgnoreRequest("truncated body: ...")`
 which the spider records as a failed page with that reason (``crawl_run_failures``,
 the dead-link ledger) and counts as ``civmon/fault/truncated``.
 
-``decode_quality`` and ``too_many_replacements`` serve the spider's ``_decode``: a
-body that still holds many U+FFFD after the declared charset, the ``<meta>`` charset
-and detection (charset-normalizer) is not text we can store.
+``too_many_replacements`` serves ``crawler.pages.decode_body``: a body that still
+holds many U+FFFD after the declared charset, the ``<meta>`` charset and detection
+(charset-normalizer) is not text we can store.
+
+``TextCodecMiddleware`` (after decompression, before Scrapy's MetaRefresh, the first
+to read ``response.text``) gives a text response whose declared charset (header or
+``<meta>``) names a codec of bytes (``base64``, ``hex``, ``zlib``) the encoding
+``decode_body`` reads it with: Scrapy would raise LookupError in every middleware
+and selector that touches the text, and the page (a listing: all its articles) was
+lost.  Counted as ``civmon/fault/non_text_charset``.
 
 Settings read: ``RETRY_TIMES`` (through ``get_retry_request``), ``DOWNLOAD_MAXSIZE``
 (the integrity check decompresses at most that much, a bomb is Scrapy's to refuse).
@@ -96,6 +103,33 @@ def truncation(response, limit: int) -> str | None:
     if encoding and response.body:
         return stream_truncated(response.body, encoding, limit)
     return None
+
+
+class TextCodecMiddleware:
+    """A text response declaring a non-text codec gets a readable encoding (module doc)."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        from scrapy.http import TextResponse
+
+        from crawler.pages import decode_body, text_codec
+
+        if not isinstance(response, TextResponse):
+            return response
+        try:
+            declared = response.encoding
+        except LookupError:
+            declared = None
+        if declared is not None and text_codec(declared) is not None:
+            return response
+        self.crawler.stats.inc_value("civmon/fault/non_text_charset")
+        return response.replace(encoding=decode_body(response.body).encoding)
 
 
 class TruncatedBodyMiddleware:

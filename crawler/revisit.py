@@ -151,7 +151,11 @@ class RevisitMixin:
             return
         if not isinstance(response, TextResponse) or len(response.body) > self.max_html_bytes:
             return
-        html, _ = self._decode(response, source)
+        decoded = self._decode(response, source)
+        if decoded.undecodable:  # never replace a stored text with replacement characters
+            self.count(source.id, "revisit_undecodable")
+            return
+        html = decoded.text
         # the same chain as a first fetch, so a changed hash means changed text
         page = process_page(html, url=response.url, source=source, now=self.now()).item
         if not page.text:

@@ -16,12 +16,19 @@ URL on the server's identity (PostgreSQL's system identifier and database name;
 else the URL without driver, user, password, options and default port).  A run
 with a failed article write (``civmon/store/failed_write``) is ``partial``.
 
+Every fault kind has its own counter in the ledger: ``crawl_run_faults`` (run,
+source, kind, count) from the ``civmon/source/<id>/fault_<kind>`` stats, written at
+the end of the run and checkpointed while it runs (every ``CIVMON_COMMIT_SECONDS``
+when a count changed, in its own short transaction), so a killed run keeps the
+counts it had.
+
 On start, while holding the lock, any other ``running`` row is a crawl whose
 process died (``kill -9``, a power cut, a second SIGINT): it is closed as
 ``abandoned`` with the number of articles it had committed.
 
-Settings read: ``CIVMON_DB``, ``CIVMON_COMMAND``, ``CIVMON_LOCK`` (default True),
-``CIVMON_LOCK_HELD`` (set by ``civmon crawl``, which takes the lock itself).
+Settings read: ``CIVMON_DB``, ``CIVMON_COMMAND``, ``CIVMON_COMMIT_SECONDS``,
+``CIVMON_LOCK`` (default True), ``CIVMON_LOCK_HELD`` (set by ``civmon crawl``, which
+takes the lock itself).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from models.schema import (
     Article,
     CrawlRun,
     CrawlRunFailure,
+    CrawlRunFault,
     CrawlRunSource,
     Source,
     utc_now_text,
@@ -172,6 +180,23 @@ def recent_counts(session: Session, source_id: str, before_run: int) -> list[dic
     return [{name: getattr(r, name) for name in (*COUNTS, *SKIP_COUNTS)} for r in rows]
 
 
+def fault_counts_by_source(stats: dict) -> dict[tuple[str, str], int]:
+    """(source id, fault kind) -> count, from the ``civmon/source/<id>/fault_<kind>`` stats."""
+    out: dict[tuple[str, str], int] = {}
+    for key, value in stats.items():
+        parts = key.split("/")
+        if (len(parts) == 4 and parts[:2] == ["civmon", "source"]
+                and parts[3].startswith("fault_") and value):
+            out[(parts[2], parts[3].removeprefix("fault_"))] = int(value)
+    return out
+
+
+def save_faults(session: Session, run_id: int, counts: dict[tuple[str, str], int]) -> None:
+    """Upsert the run's ``crawl_run_faults`` rows (a count only grows during a run)."""
+    for (sid, kind), n in sorted(counts.items()):
+        session.merge(CrawlRunFault(run_id=run_id, source_id=sid, kind=kind, count=n))
+
+
 def close_abandoned(engine, current_run: int) -> list[int]:
     """Close ``running`` rows other than ``current_run`` as ``abandoned``, with what they stored.
 
@@ -251,13 +276,45 @@ class CrawlRunRecorder:
             # We hold the one-crawl lock, so any other `running` row lost its process.
             close_abandoned(self.engine, self.run_id)
         self.stats.set_value("civmon/run_id", self.run_id)
+        self.checkpoint_seconds = max(0.2, crawler.settings.getfloat("CIVMON_COMMIT_SECONDS",
+                                                                     2.0))
+        self._faults_saved: dict[tuple[str, str], int] = {}
+        self._timer = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def spider_opened(self, spider) -> None:
+        from twisted.internet.task import LoopingCall
+
+        self._timer = LoopingCall(self.checkpoint)
+        self._timer.start(self.checkpoint_seconds, now=False)
+
+    def checkpoint(self) -> None:
+        """Write the fault counters that changed since the last checkpoint (a killed
+        run keeps them); a failed write is logged and retried at the next one."""
+        import logging
+
+        counts = fault_counts_by_source(self.stats.get_stats())
+        changed = {k: v for k, v in counts.items() if self._faults_saved.get(k) != v}
+        if not changed:
+            return
+        try:
+            with Session(self.engine) as session:
+                save_faults(session, self.run_id, changed)
+                session.commit()
+        except Exception as exc:  # a locked database: the next checkpoint tries again
+            logging.getLogger(__name__).warning("run ledger: fault checkpoint failed: %s",
+                                                str(exc).splitlines()[0] if str(exc) else exc)
+            return
+        self._faults_saved.update(changed)
+
     def spider_closed(self, spider, reason: str) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
         try:
             self._record(spider, reason)
         finally:
@@ -309,6 +366,7 @@ class CrawlRunRecorder:
                     alerts="; ".join(found) or None,
                     **{name: counts.get(name, 0) for name in (*COUNTS, *SKIP_COUNTS)},
                 ))
+            save_faults(session, self.run_id, fault_counts_by_source(stats))
             kept: dict[str, int] = {}
             for sid, role, url, status_code, error in getattr(spider, "failures", ()):
                 kept[sid] = kept.get(sid, 0) + 1

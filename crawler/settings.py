@@ -60,6 +60,9 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 # Private addresses (loopback unless CIVMON_ALLOW_LOOPBACK) are refused before any
 # connection, robots.txt included: 60 = before RobotsTxtMiddleware (crawler/netguard.py).
 DOWNLOADER_MIDDLEWARES = {"crawler.netguard.PrivateAddressMiddleware": 60,
+                          # between HttpCompression (590) and MetaRefresh (580), which
+                          # reads response.text: a charset=base64 raised LookupError there
+                          "crawler.integrity.TextCodecMiddleware": 585,
                           "crawler.integrity.TruncatedBodyMiddleware": 595}
 
 # Neither a telnet console nor Scrapy's remote-control HTTP endpoint (both run

@@ -6,6 +6,8 @@ docs/database.md ("Crawl health" and "Revisions and takedowns").
 
 - ``crawl_run_failures``: each failed request of a run, with its cause
   (the URL and the HTTP status or the network error).
+- ``crawl_run_faults``: per run, source and fault kind (crawler.faultkinds) the
+  number of failed requests of that kind: the ledger's own counter of each kind.
 - ``url_failures``: per-URL memory of failing article pages and when to try
   them again (crawler.deadlinks decides the schedule).
 - ``discovery_validators``: ETag / Last-Modified of feeds, sitemaps and
@@ -37,6 +39,18 @@ class CrawlRunFailure(Base):
     url: Mapped[str] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer, doc="NULL for a network error")
     error: Mapped[str] = mapped_column(Text, doc="'HTTP 404', 'TimeoutError: ...', 'too large'")
+
+
+class CrawlRunFault(Base):
+    """How many failed requests of one fault kind a source had in a run."""
+
+    __tablename__ = "crawl_run_faults"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                      doc="timeout, http_404, size_limit, ... (faultkinds.KINDS)")
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class UrlFailure(Base):

@@ -251,9 +251,10 @@ from models.ledger import (  # noqa: E402  (needs Base above)
     ArticleRevision,
     ArticleTakedown,
     CrawlRunFailure,
+    CrawlRunFault,
     DiscoveryValidator,
     UrlFailure,
 )
 
-__all__ = ["ArticleRevision", "ArticleTakedown", "CrawlRunFailure", "DiscoveryValidator",
-           "UrlFailure"]
+__all__ = ["ArticleRevision", "ArticleTakedown", "CrawlRunFailure", "CrawlRunFault",
+           "DiscoveryValidator", "UrlFailure"]

@@ -21,6 +21,11 @@ ARTICLE_FAULTS = ("flaky", "timeout", "reset", "trickle", "truncated-gzip", "cha
                   "gzip-bomb", "huge", "loop", "gone", "missing", "charset-nometa", "garbled")
 #: Discovery documents that are not what they claim.
 DISCOVERY_FAULTS = ("malformed-feed", "malformed-sitemap", "html-feed")
+#: Listing pages and feeds declaring a charset that is a codec of bytes, not of text
+#: (served under /l/<name>): each still yields its two articles, /a/<first>, /a/<first+1>.
+CHARSET_DISCOVERY = {"listing-header-base64": 300, "listing-meta-hex": 310,
+                     "listing-cp1251-as-utf8": 320, "feed-header-zlib": 330,
+                     "feed-xml-base64": 340}
 
 
 def article_html(n: int, *, charset: str = "utf-8", extra: str = "") -> str:
@@ -86,6 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(web.delay)
             text = web.texts.get(n) or article_html(n)
             return self._send(text.encode())
+        if path.startswith("/l/") and path[3:] in CHARSET_DISCOVERY:
+            return self._charset_discovery(path[3:], CHARSET_DISCOVERY[path[3:]])
         if path == "/bad/malformed-feed":
             return self._send(b"{{ this is not xml", ctype="application/rss+xml")
         if path == "/bad/malformed-sitemap":
@@ -167,6 +174,26 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(b"not found", 404)
 
 
+    def _charset_discovery(self, name: str, first: int) -> None:
+        links = [f"{self.server.web.base}/a/{n}" for n in (first, first + 1)]
+        if name.startswith("feed-"):
+            items = "".join(f"<item><title>Статья</title><link>{u}</link></item>" for u in links)
+            decl = ' encoding="base64"' if name == "feed-xml-base64" else ""
+            body = (f'<?xml version="1.0"{decl}?><rss version="2.0"><channel>{items}'
+                    f"</channel></rss>").encode()
+            ctype = ("application/rss+xml; charset=zlib" if name == "feed-header-zlib"
+                     else "application/rss+xml")
+            return self._send(body, ctype=ctype)
+        cards = "".join(f'<li><a href="{u}">Гражданский форум в области</a></li>' for u in links)
+        meta = {"listing-meta-hex": '<meta charset="hex">',
+                "listing-cp1251-as-utf8": '<meta charset="windows-1251">'}.get(name, "")
+        page = (f"<html><head>{meta}<title>Новости</title></head><body><h1>Новости "
+                f"общественных организаций</h1><ul>{cards}</ul></body></html>")
+        ctype = {"listing-header-base64": "text/html; charset=base64",
+                 "listing-cp1251-as-utf8": "text/html; charset=utf-8"}.get(name, "text/html")
+        return self._send(page.encode("cp1251"), ctype=ctype)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     web: FaultWeb
@@ -217,9 +244,20 @@ class FaultWeb:
         assert self._server is not None
         return f"http://{self.host}:{self._server.server_address[1]}"
 
-    def registry(self, *, discovery_faults: bool = False) -> str:
-        """A registry with the article source (and one per broken discovery document)."""
+    def registry(self, *, discovery_faults: bool = False, charset_discovery: bool = False,
+                 ) -> str:
+        """A registry with the article source (and one per broken discovery document,
+        one per listing or feed with a binary-codec charset)."""
         host = self.host
+        if charset_discovery:
+            text = ""
+            for name in CHARSET_DISCOVERY:
+                key = "feeds" if name.startswith("feed-") else "listings"
+                text += (f'[[sources]]\nid = "{name}"\nname = "{name}"\ncountry = "KZ"\n'
+                         f'kind = "regional"\nlanguages = ["ru"]\ntimezone = "Asia/Almaty"\n'
+                         f'{key} = ["{self.base}/l/{name}"]\n'
+                         f"article_url = ['^http://{host}:\\d+/a/']\n\n")
+            return text
         text = (f'[[sources]]\nid = "faulty"\nname = "Faulty"\ncountry = "KZ"\n'
                 f'kind = "regional"\nlanguages = ["ru"]\ntimezone = "Asia/Almaty"\n'
                 f'feeds = ["{self.base}/feed.xml"]\n'

@@ -87,6 +87,85 @@ def test_a_declared_charset_that_is_no_text_codec_is_ignored(charset: str) -> No
     counted: list[str] = []
     spider = SimpleNamespace(count=lambda sid, key, n=1: counted.append(key))
     response = HtmlResponse("http://127.0.0.1/a", body=body)
-    html, encoding = NewsSpider._decode(spider, response, SimpleNamespace(id="s", encoding=None))
-    assert "Гражданский форум собрал" in html
-    assert encoding.replace("_", "").lower() in ("cp1251", "windows1251")
+    decoded = NewsSpider._decode(spider, response, SimpleNamespace(id="s", encoding=None))
+    assert "Гражданский форум собрал" in decoded.text
+    assert decoded.encoding.replace("_", "").lower() in ("cp1251", "windows1251")
+
+
+# --- what the fuzzing found: cleanup quadratic in a long word and in joined paragraphs --
+
+LEAD = "Общественный совет области обсудил с волонтёрами и активистами планы на будущий год."
+
+
+@pytest.mark.parametrize("paras", [
+    ["а" * 300_000, "б"],  # a 1 MB attribute turned text: one 300,000-letter "word"
+    ["слово и ещё слово,"] * 20_000,  # paragraphs cut by page breaks, all re-joined
+    ["слово пере-", "нос"] * 10_000,  # hyphen-broken words, each looked up in the text
+])
+def test_cleanup_is_linear_on_what_stalled_the_fuzz_run(paras: list[str]) -> None:
+    # Before: _join_broken searched `(\w+)-$` from every letter of the paragraph (the
+    # first case ran for hours), re-scanned the growing joined paragraph and searched
+    # the whole text per broken word (minutes).  The text must come out whole.
+    from pipelines.cleanup import clean_text
+
+    result = clean_text("\n".join([LEAD, *paras]))
+    body = result.text.removeprefix(LEAD + "\n\n")
+    if paras[0].startswith("а"):
+        assert body == paras[0] + " б"  # re-joined once, whole
+    elif paras[0].endswith(","):
+        assert result.joined == len(paras) - 1 and len(body.split()) == 4 * len(paras)
+    else:
+        assert result.dehyphenated == len(paras) // 2
+        assert body.split().count("перенос") == len(paras) // 2
+
+
+def test_a_word_longer_than_any_is_not_rejoined_and_a_spelling_decides() -> None:
+    from pipelines.cleanup import MAX_WORD_CHARS, clean_text, dehyphenate_pair
+
+    long = "д" * (MAX_WORD_CHARS + 5)
+    assert clean_text(f"{LEAD}\n{long}-\nнос").text == f"{LEAD}\n\n{long}-\n\nнос"
+    assert clean_text(f"{LEAD}\nдд-\nнос").text == f"{LEAD}\n\nдднос"
+    # the text's own hyphenated spelling decides (the index finds a longer form too)
+    assert dehyphenate_pair("пере", "нос") == "перенос"
+    assert dehyphenate_pair("пере", "нос", "слово пере-носчик") == "пере-нос"
+    assert dehyphenate_pair("пере", "нос", "слово пере-вод") == "перенос"
+
+
+# --- what the fuzzing found: the link-list test quadratic in nested boxes ---------------
+
+TRICKY = ("<div>Intro <!-- a comment --> tail<ul><li><a href='/1'>One <b>bold</b></a> x</li>"
+          "<li><a href='/2'>Two<a href='/3'>nested</a></a></li></ul> after"
+          "<div><a href='/4'>Four</a><a href='/5'>Five</a></div>  <section>plain text only"
+          "</section></div>")
+
+
+def test_link_counts_are_what_findall_and_text_content_say() -> None:
+    import lxml.html
+
+    from pipelines.sites.base import _WS, _link_counts
+
+    tree = lxml.html.fromstring(TRICKY)
+    counts = _link_counts(tree)
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        links = el.findall(".//a")
+        assert counts[el] == (len(links), len(_WS.sub("", el.text_content())),
+                              sum(len(_WS.sub("", a.text_content())) for a in links)), el.tag
+
+
+def test_nested_link_boxes_are_judged_in_one_pass() -> None:
+    # 200 nested boxes (about what the HTML parser keeps), each with a sentence and a
+    # related-links list: the walk asked every box for all links and all text beneath
+    # it (a fuzzed page: over a minute)
+    from lxml import html as lhtml
+
+    from pipelines.sites.base import element_text
+
+    box = ("<div><p>Абзац текста статьи номер {n} о гражданском форуме.</p>"
+           "<ul><li><a href='/r{n}a'>Читайте также</a></li><li><a href='/r{n}b'>Ещё</a></li>"
+           "</ul>")
+    page = "".join(box.format(n=n) for n in range(200)) + "</div>" * 200
+    text = element_text(lhtml.fromstring(f"<div>{page}</div>"))
+    lines = text.split("\n")
+    assert lines == [f"Абзац текста статьи номер {n} о гражданском форуме." for n in range(200)]

@@ -30,11 +30,12 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.discovery import DiscoveryError, Link, listing_links, parse_feed, parse_sitemap
 from crawler.faultkinds import fault_kind
-from crawler.integrity import too_many_replacements
 from crawler.ledger import Ledger
+from crawler.pages import Decoded, decode_body
 from crawler.registry import Registry, RegistryError, Source, load_registry
 from crawler.revisit import RevisitMixin
 from models.schema import to_utc_text
@@ -179,6 +180,8 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
 
     def _discovery_failed(self, source: Source, response: Response, problem: str) -> None:
         self.count(source.id, "discovery_failed")
+        # a malformed feed is a fault like any failed request: its kind its own counter
+        self.count(source.id, f"fault_{fault_kind(response.status, problem)}")
         self.failures.append((source.id, response.meta["role"], response.url, response.status,
                               problem))
         self.logger.error("%s: %s %s: %s", source.id, response.meta["role"], response.url,
@@ -221,6 +224,7 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._discovery_failed(source, response, "listing is not an HTML page")
             return
+        response = self._as_text(response, source)
         self.count(source.id, "discovery_ok")
         links = [Link(link.url, link.date, None)
                  for link in listing_links(response.selector, response.url)]
@@ -291,30 +295,23 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
                                 discovered_via=via, discovery_date=link.date,
                                 discovery_title=link.title)
 
-    def _decode(self, response: TextResponse, source: Source) -> tuple[str, str]:
-        """The page's text and encoding: the registry's, the declared one, or the bytes'."""
-        if source.encoding:
-            return response.body.decode(source.encoding, errors="replace"), source.encoding
-        from crawler.pages import html_text, utf8_text
+    def _decode(self, response: Response, source: Source) -> Decoded:
+        """The page's text by ``crawler.pages.decode_body`` (the one decoding path:
+        articles, listings, revisits and ``civmon extract``); counts ``charset_fixed``."""
+        ctype = response.headers.get(b"Content-Type") or b""
+        decoded = decode_body(response.body, declared=http_content_type_encoding(
+            ctype.decode("latin-1")), forced=source.encoding)
+        if decoded.fixed:
+            self.count(source.id, "charset_fixed")
+        return decoded
 
-        utf8 = utf8_text(response.body)
-        if utf8 is not None:  # valid UTF-8 wins over a stale declared charset
-            return utf8, "utf-8"
-        try:
-            html, encoding = response.text, response.encoding
-        except LookupError:  # <meta charset="base64">: a codec, but not of text
-            encoding, html = html_text(response.body, _detect)
-        if too_many_replacements(html):
-            # The declared charset is wrong (a cp1251 page sent as UTF-8): let the
-            # page's bytes decide (BOM, <meta charset>), then detection.
-            encoding, html = html_text(response.body, _detect)
-            if too_many_replacements(html):
-                best = _detect_match(response.body)
-                if best is not None:
-                    encoding, html = best
-            if not too_many_replacements(html):
-                self.count(source.id, "charset_fixed")
-        return html, encoding
+    def _as_text(self, response: TextResponse, source: Source) -> TextResponse:
+        """``response`` re-encoded as UTF-8 from its ``decode_body`` text, so that
+        Scrapy's selectors never decode the bytes themselves (a ``charset=base64``
+        there raises LookupError; a wrong charset gives mojibake links)."""
+        decoded = self._decode(response, source)
+        return response.replace(body=decoded.text.encode("utf-8", errors="replace"),
+                                encoding="utf-8")
 
     # -- articles -----------------------------------------------------------------
     def parse_article(self, response: Response):
@@ -332,8 +329,9 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
                          f"too large: {len(response.body)} bytes > CIVMON_MAX_HTML_BYTES "
                          f"{self.max_html_bytes}", counted="too_large")
             return
-        html, encoding = self._decode(response, source)
-        if too_many_replacements(html):
+        decoded = self._decode(response, source)
+        html, encoding = decoded.text, decoded.encoding
+        if decoded.undecodable:
             # No charset makes text of it: retried (a proxy's glitch), then recorded as
             # failed; never stored as an article of replacement characters.
             self.crawler.stats.inc_value("civmon/fault/undecodable_response")
@@ -403,19 +401,6 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         else:
             self.failure(source_id, role, request.url, None,
                          f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300], via=via)
-
-
-def _detect_match(body: bytes) -> tuple[str, str] | None:
-    """charset-normalizer's best reading of ``body`` (encoding, text), or None."""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(body).best()
-    return (best.encoding, str(best)) if best is not None else None
-
-
-def _detect(body: bytes) -> str | None:
-    found = _detect_match(body)
-    return found[0] if found else None
 
 
 def _warm_up() -> None:
