@@ -8,7 +8,8 @@ civmon's own settings share the ``CIVMON_`` prefix; override any of them with
 - ``CIVMON_CLOCK``: ISO 8601 instant used as the fetch time (empty: the clock)
 - ``CIVMON_SKIP_KNOWN``: skip article URLs already stored (default True)
 - ``CIVMON_COMMIT_EVERY``: store batch size (default 50)
-- ``CIVMON_COMMIT_SECONDS``: longest a stored item waits for its commit (default 2)
+- ``CIVMON_COMMIT_SECONDS``: longest a stored item waits for its commit (default 2);
+  also how often a running crawl checkpoints its fault counts (``crawl_run_faults``)
 - ``CIVMON_MAX_HTML_BYTES``: pages larger than this are recorded, not parsed (default 5 MB)
 - ``CIVMON_REVISIT_DAYS``: revisit articles fetched this many days back (0: off)
 - ``CIVMON_REVISIT_MAX``: at most this many revisits per source and run
