@@ -41,6 +41,15 @@ COLUMN_NOTES = {
     "relevance_score": "civil-society score (relevant from 6)",
     "story_id": "the same value for articles reporting the same event",
     "attributed_to": "who supplied the text", "state_supplied": "1 for state-supplied material",
+    "author": "byline, when the page has one",
+    "published_raw": "the date string the value came from, as printed",
+    "date_source": "where the date came from: jsonld, meta, time, text, feed, url, ...",
+    "fetched_at": "when the page was fetched (UTC)",
+    "content_hash": "hash of the normalised text: equal hashes = the same text",
+    "relevance_terms": "JSON list of the terms that counted: [term, field, start, end, text]",
+    "supplier": "the body that supplied state-supplied material",
+    "discovered_via": "feed, sitemap or listing", "crawl_run_id": "the run that stored the row",
+    "alternate_urls": "canonical URLs of this page in other languages, space-separated",
 }
 
 SEARCH_SQL = """SELECT a.id, a.published_at, a.source_id, a.title,
