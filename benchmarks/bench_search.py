@@ -1,6 +1,7 @@
 """Benchmark: full-text search with morphology (article_search) on a generated database.
 
     python benchmarks/bench_search.py [--n 100000] [--store 1000] [--repeat 5] [--keep DIR]
+                                      [--no-vacuum] [--no-plain] [--db FILE]
 
 Generates ``--n`` articles of about 2 KB of Russian text each: words drawn
 (Zipf-like) from a vocabulary of every inflected form of the lemmas found in
@@ -109,7 +110,7 @@ def fill(path: Path, n: int, rng: random.Random, vocab: list[str], weights: list
     conn.close()
 
 
-def build_rates(path: Path, n: int) -> tuple[float, float]:
+def build_rates(path: Path, n: int, plain_too: bool = True) -> tuple[float, float | None]:
     from sqlalchemy import create_engine
 
     from pipelines.search_index import rebuild
@@ -120,6 +121,8 @@ def build_rates(path: Path, n: int) -> tuple[float, float]:
         rebuild(conn)
     ours = n / (time.perf_counter() - start)
     engine.dispose()
+    if not plain_too:
+        return ours, None
     conn = sqlite3.connect(path)
     conn.execute("CREATE VIRTUAL TABLE plain_search USING fts5(title, text)")
     start = time.perf_counter()
@@ -141,7 +144,7 @@ def _median_ms(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def latencies(path: Path, repeat: int) -> None:
+def latencies(path: Path, repeat: int, plain_too: bool = True) -> None:
     from crawler.cli_search import build_sql, run_search
     from models.db import open_readonly
     from pipelines.search_index import parse
@@ -159,7 +162,7 @@ def latencies(path: Path, repeat: int) -> None:
                            (parse(q).match(),)).fetchone()[0]
         plain = ""
         ratio = ""
-        if " " not in q and '"' not in q:
+        if plain_too and " " not in q and '"' not in q:
             word = q.lower()
             plain_sql = ("SELECT a.id, a.title, bm25(plain_search, 4.0, 1.0) FROM plain_search "
                          "JOIN articles a ON a.id = plain_search.rowid WHERE plain_search "
@@ -216,9 +219,17 @@ def store_cost(tmp: Path, m: int, rng: random.Random, vocab: list[str],
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000, help="articles in the search database")
-    ap.add_argument("--store", type=int, default=1000, help="articles for the store cost")
+    ap.add_argument("--store", type=int, default=1000,
+                    help="articles for the store cost (0: skip it)")
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per query (median)")
     ap.add_argument("--keep", type=Path, help="write the databases here and keep them")
+    ap.add_argument("--no-plain", action="store_true",
+                    help="skip the plain-FTS5 baseline (build and queries)")
+    ap.add_argument("--db", type=Path,
+                    help="an existing generated database (bench_search --keep) to index and "
+                         "search instead of generating one; it is modified")
+    ap.add_argument("--no-vacuum", action="store_true",
+                    help="skip the VACUUM before measuring the size (minutes at 1M rows)")
     args = ap.parse_args()
     rng = random.Random(11)
     vocab = vocabulary(rng)
@@ -227,22 +238,40 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = args.keep or Path(tmpdir)
         tmp.mkdir(parents=True, exist_ok=True)
-        path = tmp / "search.sqlite"
-        path.unlink(missing_ok=True)
-        start = time.perf_counter()
-        fill(path, args.n, rng, vocab, weights)
-        size0 = path.stat().st_size
-        print(f"generated {args.n} articles in {time.perf_counter() - start:.0f} s "
-              f"({size0 / args.n / 1024:.1f} KB each on disk)")
-        ours, plain = build_rates(path, args.n)
-        conn = sqlite3.connect(path)
-        conn.execute("VACUUM")
-        conn.close()
-        print(f"index build: {ours:,.0f} articles/s (plain FTS5 of the raw text: "
-              f"{plain:,.0f} articles/s, ratio {plain / ours:.1f}x)")
+        if args.db:
+            from models.db import open_engine
+
+            path = args.db
+            open_engine(path).dispose()  # pending migrations
+            conn = sqlite3.connect(path)
+            args.n = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            conn.execute("DROP TABLE IF EXISTS plain_search")
+            conn.close()
+            size0 = path.stat().st_size
+            print(f"existing database: {args.n} articles ({size0 / args.n / 1024:.1f} KB each)")
+        else:
+            path = tmp / "search.sqlite"
+            path.unlink(missing_ok=True)
+            start = time.perf_counter()
+            fill(path, args.n, rng, vocab, weights)
+            size0 = path.stat().st_size
+            print(f"generated {args.n} articles in {time.perf_counter() - start:.0f} s "
+                  f"({size0 / args.n / 1024:.1f} KB each on disk)")
+        ours, plain = build_rates(path, args.n, not args.no_plain)
+        if not args.no_vacuum:
+            conn = sqlite3.connect(path)
+            conn.execute("VACUUM")
+            conn.close()
+        if plain is None:
+            print(f"index build: {ours:,.0f} articles/s (plain FTS5 baseline skipped)")
+        else:
+            print(f"index build: {ours:,.0f} articles/s (plain FTS5 of the raw text: "
+                  f"{plain:,.0f} articles/s, ratio {plain / ours:.1f}x)")
         print(f"database: {size0 / 2**20:.0f} MB without indexes, "
               f"{path.stat().st_size / 2**20:.0f} MB with article_search and plain_search")
-        latencies(path, args.repeat)
+        latencies(path, args.repeat, not args.no_plain)
+        if args.store <= 0:
+            return
         on, off = store_cost(tmp, args.store, rng, vocab, weights)
         print(f"store cost ({args.store} articles through ArticleWriter): index on "
               f"{on:.2f} ms/article, off {off:.2f} ms/article, +{on - off:.2f} ms "

@@ -31,6 +31,8 @@ COLUMN_NOTES = {
     "language": "ISO 639-1, detected from the text",
     "published_at": "UTC YYYY-MM-DDTHH:MM:SSZ, or YYYY-MM-DD (the source's local day) when "
                     "only the day is known",
+    "published_day": "YYYY-MM-DD: the day of publication in the source's own time zone "
+                     "(count per day by this)",
     "date_precision": "day, minute or second",
     "duplicate_of": "id of the original this text reprints; empty for an original",
     "similarity": "Jaccard similarity of a copy's word 3-shingles with its original",
@@ -39,6 +41,15 @@ COLUMN_NOTES = {
     "relevance_score": "civil-society score (relevant from 6)",
     "story_id": "the same value for articles reporting the same event",
     "attributed_to": "who supplied the text", "state_supplied": "1 for state-supplied material",
+    "author": "byline, when the page has one",
+    "published_raw": "the date string the value came from, as printed",
+    "date_source": "where the date came from: jsonld, meta, time, text, feed, url, ...",
+    "fetched_at": "when the page was fetched (UTC)",
+    "content_hash": "hash of the normalised text: equal hashes = the same text",
+    "relevance_terms": "JSON list of the terms that counted: [term, field, start, end, text]",
+    "supplier": "the body that supplied state-supplied material",
+    "discovered_via": "feed, sitemap or listing", "crawl_run_id": "the run that stored the row",
+    "alternate_urls": "canonical URLs of this page in other languages, space-separated",
 }
 
 SEARCH_SQL = """SELECT a.id, a.published_at, a.source_id, a.title,
@@ -57,12 +68,12 @@ QUERIES = {
     },
     "this_weeks_ngo_news": {
         "title": "This week's NGO news",
-        "description": "Civil-society originals of the last 7 days before the newest "
-                       "article in the database.",
-        "sql": """SELECT a.published_at, a.source_id, a.title, a.topics, a.url
+        "description": "Civil-society originals of the last 7 days (the source's local days) "
+                       "up to the newest article in the database.",
+        "sql": """SELECT a.published_day, a.published_at, a.source_id, a.title, a.topics, a.url
 FROM articles a
 WHERE a.relevant = 1 AND a.duplicate_of IS NULL
-  AND a.published_at >= date((SELECT max(published_at) FROM articles), '-7 days')
+  AND a.published_day > date((SELECT max(published_day) FROM articles), '-7 days')
 ORDER BY a.published_at DESC""",
     },
     "reprint_chains": {
@@ -78,7 +89,33 @@ FROM reprints ORDER BY reprint_count DESC, published_at DESC""",
         "sql": """SELECT story_id, first_seen, outlets, sources, languages, articles, title
 FROM stories WHERE outlets > 3 ORDER BY outlets DESC, first_seen DESC""",
     },
+    "weekly_ngo_news": {
+        "title": "Civil-society news per week and country",
+        "description": "Originals and all rows per ISO week (Monday first, the source's "
+                       "local day), from the weekly_by_country view.",
+        "sql": """SELECT week_start, country, relevant_originals, relevant, originals, articles
+FROM weekly_by_country ORDER BY week_start DESC, country""",
+    },
 }
+
+
+def view_metadata() -> dict[str, Any]:
+    """Datasette table metadata of the researcher views (models/views.py)."""
+    from models.views import VIEW_DOCS
+
+    out: dict[str, Any] = {}
+    for name, (description, columns) in VIEW_DOCS.items():
+        entry: dict[str, Any] = {"description": description,
+                                 "columns": columns or COLUMN_NOTES}
+        if name.startswith("weekly_"):
+            entry["sort_desc"] = "week_start"
+        out[name] = entry
+    out["weekly_by_source"]["facets"] = ["source_id", "country"]
+    out["weekly_by_country"]["facets"] = ["country"]
+    out["weekly_by_topic"]["facets"] = ["topic_id"]
+    out["weekly_by_region"]["facets"] = ["level", "country"]
+    out["source_health"]["facets"] = ["status", "source_id", "run_status"]
+    return out
 
 
 def metadata(db_name: str) -> dict[str, Any]:
@@ -101,6 +138,7 @@ def metadata(db_name: str) -> dict[str, Any]:
                                                    "place)", "facets": ["region_id", "via"]},
                 "crawl_run_sources": {"description": "Source health per crawl run",
                                       "facets": ["status", "source_id"]},
+                **view_metadata(),
             },
             "queries": QUERIES,
         }},

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 
 from crawler.crawl import CrawlResult, run_crawl
 from models.db import database_url, open_engine, sqlite_path
@@ -88,7 +88,8 @@ def print_summary(db: str | None, result: CrawlResult, out: TextIO) -> None:
                 select(
                     Source.id, func.count(Article.id),
                     func.count(Article.duplicate_of),
-                    func.sum(Article.published_at.is_(None)),
+                    # a CASE, not sum(boolean): PostgreSQL has no sum of booleans
+                    func.sum(case((Article.published_at.is_(None), 1), else_=0)),
                     func.sum(Article.relevant),
                 )
                 .join(Article, Article.source_id == Source.id, isouter=True)

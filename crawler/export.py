@@ -35,7 +35,7 @@ EXPORT_COLUMNS = (
     "id", "source_id", "source_name", "country", "published_at", "date_precision", "title",
     "url", "canonical_url", "language", "author", "relevant", "topics", "duplicate_of",
     "story_id", "attributed_to", "state_supplied", "supplier", "published_raw", "date_source",
-    "fetched_at", "text",
+    "fetched_at", "text", "published_day",
 )
 EXCEL_CELL_LIMIT = 32_767
 #: A cell Excel (and LibreOffice) would read as a formula (CSV injection, OWASP).
@@ -204,7 +204,8 @@ def parquet_schema():
     ts = pa.timestamp("s", tz="UTC")
     types = {"id": pa.int64(), "duplicate_of": pa.int64(), "story_id": pa.int64(),
              "published_at": ts, "fetched_at": ts, "relevant": pa.bool_(),
-             "state_supplied": pa.bool_(), "topics": pa.list_(pa.string())}
+             "state_supplied": pa.bool_(), "topics": pa.list_(pa.string()),
+             "published_day": pa.date32()}
     return pa.schema([(c, types.get(c, pa.string())) for c in EXPORT_COLUMNS])
 
 
@@ -231,6 +232,8 @@ def write_parquet(rows: Iterator[dict[str, Any]], path: str, *,
             row = typed(row)
             row["published_at"] = _timestamp(row["published_at"])
             row["fetched_at"] = _timestamp(row["fetched_at"])
+            day = row["published_day"]
+            row["published_day"] = date.fromisoformat(day) if day else None
             buf.append(row)
             if len(buf) >= batch:
                 writer.write_batch(pa.RecordBatch.from_pylist(buf, schema=schema))

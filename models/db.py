@@ -75,6 +75,8 @@ def open_engine(target: str | Path | None = None, *, migrate: bool = True) -> En
         engine = create_engine(url)
     except (ArgumentError, ImportError) as exc:
         raise DatabaseError(f"{url}: cannot open database: {exc}") from None
+    # every session writing articles sets published_day (the source's local day)
+    import pipelines.published_day
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # every session writing articles keeps the search index (migration 0005) in step

@@ -7,6 +7,8 @@ added by a migration; none is renamed or removed.
 Times are stored as ISO 8601 text in UTC ("2025-11-24T07:18:00Z"), which reads
 the same in every SQLite client and sorts correctly; ``published_at`` is
 "YYYY-MM-DD" when only the day is known (the source's local calendar day).
+``published_day`` is always the source's local day, "YYYY-MM-DD"
+(pipelines/published_day.py keeps it in step).
 """
 
 from __future__ import annotations
@@ -139,6 +141,9 @@ class Article(Base):
     published_at: Mapped[str | None] = mapped_column(
         String(32), index=True, doc="UTC ISO 8601 ('...Z'), or YYYY-MM-DD (local day) if day-only"
     )
+    published_day: Mapped[str | None] = mapped_column(
+        String(10), index=True,
+        doc="YYYY-MM-DD: the day of publication in the source's time zone (NULL if undated)")
     published_raw: Mapped[str | None] = mapped_column(Text, doc="the date string as found")
     date_precision: Mapped[str | None] = mapped_column(String(8), doc="day / minute / second")
     date_source: Mapped[str | None] = mapped_column(

@@ -37,12 +37,30 @@ def test_search_works_inside_datasette(app) -> None:
     assert [x["title"] for x in r.json()] == ["Форум в Костанае"]
 
 
-@pytest.mark.parametrize("query", ["this_weeks_ngo_news", "reprint_chains", "big_stories"])
+@pytest.mark.parametrize("query", ["this_weeks_ngo_news", "reprint_chains", "big_stories",
+                                   "weekly_ngo_news"])
 def test_canned_queries_run(app, query: str) -> None:
     r = get(app, f"/civmon/{query}.json?_shape=array")
     assert r.status_code == 200, r.text
     if query == "this_weeks_ngo_news":
         assert "Итоги конкурса грантов" in {x["title"] for x in r.json()}
+    if query == "weekly_ngo_news":  # the same numbers as the view it reads
+        direct = get(app, "/civmon.json?sql=select+sum(relevant_originals)+as+n+from+"
+                          "weekly_by_country&_shape=array").json()[0]["n"]
+        assert direct and sum(x["relevant_originals"] for x in r.json()) == direct
+
+
+def test_views_are_described_with_their_columns(app) -> None:
+    from models.views import VIEW_DOCS, VIEWS
+
+    tables = get(app, "/-/metadata.json").json()["databases"]["civmon"]["tables"]
+    for name in VIEWS:
+        assert tables[name]["description"] == VIEW_DOCS[name][0]
+        r = get(app, f"/civmon/{name}.json?_size=1")
+        assert r.status_code == 200, (name, r.text)
+        for column in r.json()["columns"]:
+            assert column in tables[name]["columns"], (name, column)
+    assert "published_day" in tables["articles"]["columns"]
 
 
 def test_metadata_and_facets(app) -> None:
