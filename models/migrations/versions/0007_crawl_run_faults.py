@@ -1,7 +1,7 @@
 """fault counters in the ledger: crawl_run_faults(run_id, source_id, kind, count)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 00:55:00
 
 One row per run, source and fault kind (crawler/faultkinds.py: timeout, http_404,
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
