@@ -69,6 +69,19 @@ def test_a_date_from_nowhere(raw: str, year: int, nowhere: bool) -> None:
     assert fuzz._from_nowhere(raw, when, now) is nowhere
 
 
+@pytest.mark.parametrize("raw", ["1351..сегодня", "1351..today", "4000..вчера"])
+def test_a_number_beside_today_is_no_count_of_days(raw: str) -> None:
+    # dateparser read "1351..today" as 1351 days ago (2022-03-14): a year the string
+    # does not print, far from the fetch time, with no "ago" word, is refused
+    from pipelines.dates import parse_date
+
+    now = datetime(2025, 11, 24, 9, tzinfo=UTC)
+    parsed = parse_date(raw, timezone="Asia/Almaty", now=now)
+    assert parsed is None or abs(parsed.value - now).days <= 1, parsed
+    ago = parse_date("3 дня назад", timezone="Asia/Almaty", now=now)  # a count with its unit
+    assert ago is not None and ago.value.date() == datetime(2025, 11, 21).date()
+
+
 @pytest.mark.parametrize("raw", ["١٠٦٣٩٦٨٦٨١", "۱۰۶۳۹۶۸۶۸۱", "١٠٦٣٩٦٨٦٨١٠٠٠"])
 def test_a_unix_stamp_is_written_in_ascii_digits(raw: str) -> None:
     # fuzzing read Arabic-Indic digits as a Unix time (2003-09-19); ASCII ones still are
