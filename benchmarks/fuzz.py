@@ -328,7 +328,10 @@ def _from_nowhere(raw: str, value: datetime, now: datetime) -> bool:
         return not 1990 <= value.year <= 2100  # a Unix stamp (docs/dates.md), in range
     if any(word in fold(raw) for word in AGO_WORDS):
         return False  # "10000 дней назад": a relative date names no year
-    return str(value.year) not in digits and f"{value.year % 100:02d}" not in digits
+    years = [value.year]
+    if value.month == 12 and value.day == 31:
+        years.append(value.year + 1)  # "2024-01-01T00:00+06:00" is 2023-12-31T18:00Z
+    return not any(str(y) in digits or f"{y % 100:02d}" in digits for y in years)
 
 
 def warm_up(pages: list[Page], cases: list[DateCase]) -> None:

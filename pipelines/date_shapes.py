@@ -163,6 +163,10 @@ def _read_compact(digits: str) -> Reading | None:
         # "12٦٣٩٦8٦٨٠" as 2010-01-20
         return None
     if len(digits) in (10, 13):  # Unix time in seconds or milliseconds (JSON APIs)
+        if not digits.isascii():
+            # a machine writes its stamps in ASCII digits: "١٠٦٣٩٦٨٦٨١" (Arabic-Indic) is
+            # a number someone printed, not 2003-09-19 (issue 13's fuzzing)
+            return None
         seconds = int(digits[:10])
         if not _EPOCH_RANGE[0] <= seconds < _EPOCH_RANGE[1]:
             return None  # "7272589634" (a phone number) is not 2200-06-17

@@ -181,6 +181,23 @@ def _latest_year(r: Reading, here: tzinfo, now_local: datetime) -> date | None:
 
 # -- dateparser fallback ------------------------------------------------------------------
 
+def _year_unprinted(raw: str, value: datetime, now: datetime) -> bool:
+    """A fallback reading more than a year from the fetch time whose year ``raw`` does
+    not print and that no "ago" word explains: dateparser read a number as a count
+    (issue 13's fuzzing: "1351..сегодня", via "1351..today", as 1351 days ago)."""
+    import unicodedata
+
+    from pipelines.date_rules import AGO_WORDS
+    from pipelines.date_shapes import fold
+
+    if abs(value.year - now.year) <= 1:
+        return False
+    if any(word in fold(raw) for word in AGO_WORDS):
+        return False
+    digits = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in raw)
+    return str(value.year) not in digits and f"{value.year % 100:02d}" not in digits
+
+
 def _fallback(raw: str, tz: tzinfo, now: datetime,
               languages: Sequence[str]) -> ParsedDate | None:
     base = now.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
@@ -190,6 +207,8 @@ def _fallback(raw: str, tz: tzinfo, now: datetime,
     value, period = found
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)  # a wall-clock time in the source zone
+    if _year_unprinted(raw, value, now):
+        return None
     if period == "day":
         return ParsedDate(datetime(value.year, value.month, value.day, tzinfo=UTC), "day",
                           "dateparser")

@@ -60,10 +60,37 @@ def test_the_harness_reports_an_escaped_exception_and_a_slow_call(monkeypatch) -
     ("вчера", 2025, False),
     ("12٦٣٩٦8٦٨٠", 2010, True),  # mixed-script digits: no stamp
     ("10000 дней назад", 1998, False),  # relative: no year printed
+    ("2024-01-01T00:00:00+06:99", 2023, False),  # UTC of local 1 January: 31 December
 ])
 def test_a_date_from_nowhere(raw: str, year: int, nowhere: bool) -> None:
     now = datetime(2025, 11, 24, 9, tzinfo=UTC)
-    assert fuzz._from_nowhere(raw, datetime(year, 6, 1, tzinfo=UTC), now) is nowhere
+    when = datetime(year, 12, 31, 18, tzinfo=UTC) if "T" in raw else datetime(year, 6, 1,
+                                                                                tzinfo=UTC)
+    assert fuzz._from_nowhere(raw, when, now) is nowhere
+
+
+@pytest.mark.parametrize("raw", ["1351..сегодня", "1351..today", "4000..вчера"])
+def test_a_number_beside_today_is_no_count_of_days(raw: str) -> None:
+    # dateparser read "1351..today" as 1351 days ago (2022-03-14): a year the string
+    # does not print, far from the fetch time, with no "ago" word, is refused
+    from pipelines.dates import parse_date
+
+    now = datetime(2025, 11, 24, 9, tzinfo=UTC)
+    parsed = parse_date(raw, timezone="Asia/Almaty", now=now)
+    assert parsed is None or abs(parsed.value - now).days <= 1, parsed
+    ago = parse_date("3 дня назад", timezone="Asia/Almaty", now=now)  # a count with its unit
+    assert ago is not None and ago.value.date() == datetime(2025, 11, 21).date()
+
+
+@pytest.mark.parametrize("raw", ["١٠٦٣٩٦٨٦٨١", "۱۰۶۳۹۶۸۶۸۱", "١٠٦٣٩٦٨٦٨١٠٠٠"])
+def test_a_unix_stamp_is_written_in_ascii_digits(raw: str) -> None:
+    # fuzzing read Arabic-Indic digits as a Unix time (2003-09-19); ASCII ones still are
+    from pipelines.dates import parse_date
+
+    now = datetime(2025, 11, 24, 9, tzinfo=UTC)
+    assert parse_date(raw, timezone="Asia/Almaty", now=now) is None
+    stamp = parse_date("1063968681", timezone="Asia/Almaty", now=now)
+    assert stamp is not None and stamp.value == datetime(2003, 9, 19, 10, 51, 21, tzinfo=UTC)
 
 
 # --- what the fuzzing found: a <meta charset> naming a codec that is not of text -------

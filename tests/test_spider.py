@@ -186,7 +186,8 @@ def test_a_broken_feed_is_a_counted_discovery_failure(spider, caplog):
     url = BASES["azerinform"] + "/ru/rss"
     assert list(sp.parse_feed(respond(XmlResponse, url, b"<html>oops", "azerinform",
                                       role="feed"))) == []
-    assert stats(sp, "azerinform") == {"discovery_failed": 1}
+    # counted under its fault kind too (crawl_run_faults), like any failed request
+    assert stats(sp, "azerinform") == {"discovery_failed": 1, "fault_bad_document": 1}
     assert f"azerinform: feed {url}:" in caplog.text
 
 
