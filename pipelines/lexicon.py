@@ -10,7 +10,7 @@ docs/relevance.md):
 * ``regions.toml`` — the gazetteer of regions, cities and countries;
 * ``organisations.toml`` — named bodies and the kinds of organisation that introduce
   a quoted name («…»);
-* ``morphology.toml`` — suffixes of kk, az, uz and ky.
+* ``morphology.toml`` — suffixes of kk, az, uz and ky; uz's Cyrillic letters.
 
 A folder given as ``rules_dir`` (setting ``CIVMON_RELEVANCE_RULES``) may hold any
 of these files: each one found there replaces the packaged file of the same name.
@@ -31,11 +31,22 @@ from itertools import compress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pipelines.morphology import LANGUAGES, WORD, Normaliser, Token, normaliser
+from pipelines.morphology import (
+    CYRILLIC,
+    LANGUAGES,
+    SCRIPT,
+    WORD,
+    Normaliser,
+    Token,
+    normaliser,
+)
 
 FILES = ("terms.toml", "topics.toml", "traps.toml", "regions.toml", "organisations.toml",
          "morphology.toml")
 LEVELS = ("country", "region", "city", "district")
+#: ``[scoring]`` keys a terms.toml may leave out, and their values then (length
+#: normalisation, docs/relevance.md: 0 turns it off).
+OPTIONAL_SCORING = {"lead_words": 60, "reference_words": 300}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _ISO = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 
@@ -90,6 +101,26 @@ class Entry:
     """The phrase as written in the rules file."""
 
 
+class Node(NamedTuple):
+    """The phrases starting with one key: those of one word, and the longer ones by
+    their second key.  A text's word then costs one look-up per key of the next word,
+    not one test per phrase that starts like it ("гражданский" starts 25)."""
+
+    singles: tuple[Entry, ...]
+    pairs: dict[str, list[tuple[tuple[str, ...], Entry]]]
+
+
+def _tree(index: dict[str, list[tuple[tuple[str, ...], Entry]]]) -> dict[str, Node]:
+    tree: dict[str, Node] = {}
+    for first, entries in index.items():
+        pairs: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
+        for seq, entry in entries:
+            if len(seq) > 1:
+                pairs.setdefault(seq[1], []).append((seq, entry))
+        tree[first] = Node(tuple(e for seq, e in entries if len(seq) == 1), pairs)
+    return tree
+
+
 class Hit(NamedTuple):
     """One find of a phrase.  A named tuple, not a frozen dataclass: an article gives
     hundreds, and a frozen dataclass's ``__init__`` costs three times as much."""
@@ -122,6 +153,8 @@ class Rules:
     index: dict[str, dict[str, list[tuple[tuple[str, ...], Entry]]]] = field(
         default_factory=dict)
     """language -> first key -> [(key sequence, entry)]."""
+    tree: dict[str, dict[str, Node]] = field(default_factory=dict)
+    """The same phrases by their first two keys (``_tree``): what ``find`` walks."""
     sources: dict[str, str] = field(default_factory=dict)
     """File name -> the path it was read from (for messages)."""
 
@@ -135,9 +168,15 @@ class Rules:
                   languages: Iterable[str] = LANGUAGES) -> list[Hit]:
         """``find(tokens(text), ...)`` without building a Token per word: one regex pass,
         the words and (once a phrase is found) their offsets read from its matches."""
+        return self.find_words(text, field_name, languages)[0]
+
+    def find_words(self, text: str, field_name: str,
+                   languages: Iterable[str] = LANGUAGES) -> tuple[list[Hit], int]:
+        """``find_text`` and the number of words of ``text`` (for length normalisation)."""
         matches = list(WORD.finditer(text))
         return self._find(list(map(re.Match.group, matches)),
-                          lambda: list(map(re.Match.span, matches)), field_name, languages)
+                          lambda: list(map(re.Match.span, matches)), field_name,
+                          languages), len(matches)
 
     def _find(self, texts: list[str], offsets: Callable[[], list[tuple[int, int]]],
               field_name: str, languages: Iterable[str]) -> list[Hit]:
@@ -146,8 +185,8 @@ class Rules:
         n_toks = len(texts)
         spans: list[tuple[int, int]] | None = None
         for lang in languages:
-            index = self.index.get(lang)
-            if not index:
+            tree = self.tree.get(lang)
+            if not tree:
                 continue
             # The hot loop of classification: a C-level map through the normaliser's
             # word cache (the first word not seen yet has all the new ones analysed).
@@ -155,21 +194,29 @@ class Rules:
             words.batch = texts
             keys = list(map(words.__getitem__, texts))
             words.batch = None
-            get = index.get
+            get = tree.get
+            last = n_toks - 1
             for i in compress(range(n_toks), keys):  # only words with keys
                 for k in keys[i]:
-                    entries = get(k)
-                    if entries is None:
+                    node = get(k)
+                    if node is None:
                         continue
-                    for seq, entry in entries:
-                        size = len(seq)
+                    found = [(1, e) for e in node.singles]
+                    if node.pairs and i < last:
+                        pairs = node.pairs
+                        for k2 in keys[i + 1]:
+                            for seq, entry in pairs.get(k2, ()):
+                                size = len(seq)
+                                if size > 2 and (i + size > n_toks or any(
+                                        seq[n] not in keys[i + n] for n in range(2, size))):
+                                    continue
+                                found.append((size, entry))
+                    if not found:
+                        continue
+                    if spans is None:
+                        spans = offsets()
+                    for size, entry in found:
                         j = i + size
-                        if size > 1 and (j > n_toks or seq[1] not in keys[i + 1] or (
-                                size > 2 and any(seq[n] not in keys[i + n]
-                                                 for n in range(2, size)))):
-                            continue
-                        if spans is None:
-                            spans = offsets()
                         sig = (entry.category, entry.id, spans[i][0], spans[j - 1][1])
                         if sig in seen:
                             continue
@@ -280,7 +327,18 @@ def _load(rules_dir: str | None) -> Rules:
             spec = morph.get(lang)
             if not isinstance(spec, dict) or not isinstance(spec.get("suffixes"), list):
                 raise RulesError(f"{where}: [{lang}]: 'suffixes' (a list) is required")
-            _check_keys(where, f"[{lang}]", spec, ("suffixes", "alternations", "min_stem"))
+            _check_keys(where, f"[{lang}]", spec, ("suffixes", "alternations", "min_stem",
+                                                   "cyrillic", "cyrillic_initial"))
+            if SCRIPT[lang] == "cyr" and spec.get("cyrillic"):
+                raise RulesError(f"{where}: [{lang}]: 'cyrillic' is for a language whose "
+                                 "lexicon is written in Latin letters")
+            for table in ("cyrillic", "cyrillic_initial"):
+                letters = spec.get(table, {})
+                if not isinstance(letters, dict) or not all(
+                        isinstance(k, str) and len(k) == 1 and CYRILLIC.match(k)
+                        and isinstance(v, str) for k, v in letters.items()):
+                    raise RulesError(f"{where}: [{lang}]: '{table}' must map single "
+                                     "Cyrillic letters to text, e.g. { \"ў\" = \"o'\" }")
         rules.normalisers[lang] = normaliser(lang, morph)
     comp = _Compiler(rules)
     _load_topics(rules, data["topics.toml"], rules.sources["topics.toml"])
@@ -290,6 +348,7 @@ def _load(rules_dir: str | None) -> Rules:
     _load_organisations(rules, comp, data["organisations.toml"],
                         rules.sources["organisations.toml"])
     rules.index = comp.compile()
+    rules.tree = {lang: _tree(idx) for lang, idx in rules.index.items()}
     return rules
 
 
@@ -309,6 +368,15 @@ def _load_terms(rules: Rules, comp: _Compiler, data: dict[str, Any], where: str)
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise RulesError(f"{where}: [scoring]: '{key}' must be a number >= 0")
         rules.scoring[key] = float(value)
+    for key, default in OPTIONAL_SCORING.items():  # added later: older files lack them
+        value = scoring.get(key, default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise RulesError(f"{where}: [scoring]: '{key}' must be a number >= 0")
+        rules.scoring[key] = float(value)
+    extra = sorted(set(scoring) - {"threshold", "title_factor", "cap", "support_share",
+                                   "topic_min"} - set(OPTIONAL_SCORING))
+    if extra:
+        raise RulesError(f"{where}: [scoring]: unknown key '{extra[0]}'")
     for e in _entries(where, data, "terms"):
         what = f"term '{e['id']}'"
         _check_keys(where, what, e, ("id", "weight", "topics", "note"))

@@ -18,6 +18,10 @@ term written once in its dictionary form matches every inflected form:
   ``agentliyi``, kk ``кітап`` → ``кітабы``).  Checking the remainder instead of
   stripping endings blindly keeps "gənclər" (youth) from turning into "Gəncə"
   (Ganja).
+* A language written in a second alphabet (Uzbek: Latin and Cyrillic) has a
+  letter table (``cyrillic`` in morphology.toml): a Cyrillic word is written in the
+  lexicon's Latin letters first ("ташкилотлари" → "tashkilotlari", "кўнгилли" →
+  "ko'ngilli"), so one lexicon serves both alphabets.
 
 Only words whose first letters begin a lexicon key are looked at.  A Russian word
 is looked up among the dictionary forms of the lexicon's lemmas (``RussianForms``,
@@ -253,6 +257,27 @@ def _fold_once(text: str) -> str:
     return word
 
 
+class Transliterator:
+    """A word of a second alphabet in the lexicon's letters, by a letter table
+    (``cyrillic`` in morphology.toml) and a table for a word's first letter
+    (``cyrillic_initial``: Uzbek "е" is "ye" there, "Европа" → "Yevropa")."""
+
+    def __init__(self, letters: dict[str, str], initial: dict[str, str]) -> None:
+        self.table = str.maketrans({k.casefold(): v for k, v in letters.items()})
+        self.initial = {k.casefold(): v for k, v in initial.items()}
+
+    def __call__(self, word: str) -> str:
+        """``word`` (any case) case-folded and transliterated; "ё" is kept for the
+        table (``fold`` would make it "е")."""
+        word = word.casefold()
+        head = self.initial.get(word[:1])
+        if head is not None:
+            word = head + word[1:].translate(self.table)
+        else:
+            word = word.translate(self.table)
+        return word
+
+
 class _Seen(dict):
     """Token text -> keys of one normaliser; a text not seen yet is analysed once."""
 
@@ -275,7 +300,7 @@ class _Seen(dict):
             self.clear()
         norm = self.norm
         keys = self[text] = (norm._token_keys(text)
-                             if (_SCRIPTS.get(text) or _script(text)) == norm.script else ())
+                             if (_SCRIPTS.get(text) or _script(text)) in norm.scripts else ())
         return keys
 
 
@@ -283,9 +308,14 @@ class Normaliser:
     """Token -> keys for one language; ``phrase`` turns a lexicon phrase into its key tuple."""
 
     def __init__(self, code: str, keys: Callable[[str], tuple[str, ...]],
-                 suffix: SuffixLanguage | None = None) -> None:
+                 suffix: SuffixLanguage | None = None,
+                 cyrillic: Transliterator | None = None) -> None:
         self.code = code
         self.script = SCRIPT[code]
+        self.cyrillic = cyrillic
+        """Cyrillic -> the lexicon's letters, for a Latin-script language also written
+        in Cyrillic (uz); its Cyrillic words are then analysed too."""
+        self.scripts = frozenset({self.script} | ({"cyr"} if cyrillic else set()))
         self._keys = keys
         self._all_keys = keys
         """The keys of any word (``freeze`` narrows ``_keys`` to the lexicon's; the
@@ -316,15 +346,19 @@ class Normaliser:
             return
         if len(seen) + len(new) > CACHE_WORDS:
             seen.clear()
-        script, scripts = self.script, _SCRIPTS
+        own_scripts, scripts = self.scripts, _SCRIPTS
         seen.update(dict.fromkeys(new, ()))
-        own = [t for t in new if (scripts.get(t) or _script(t)) == script]
+        own = [t for t in new if (scripts.get(t) or _script(t)) in own_scripts]
         prefixes, suffix, keys, folded = self.prefixes, self.suffix, self._keys, _FOLDED
+        cyrillic = self.cyrillic
         for text in own:
             word = text
-            if word[-1:] == "s" and _PLURAL_ACRONYM.match(word):  # NGOs, CSOs, NNTs
-                word = word[:-1]
-            word = folded.get(word) or _fold_once(word)
+            if cyrillic is not None and scripts[text] == "cyr":
+                word = fold(cyrillic(word))
+            else:
+                if word[-1:] == "s" and _PLURAL_ACRONYM.match(word):  # NGOs, CSOs, NNTs
+                    word = word[:-1]
+                word = folded.get(word) or _fold_once(word)
             if prefixes is not None and word[:PREFIX] not in prefixes and (
                     suffix is None
                     or not any(word[:n] in prefixes for n in range(2, PREFIX))):
@@ -336,10 +370,14 @@ class Normaliser:
             seen[text] = keys(word)
 
     def _token_keys(self, text: str) -> tuple[str, ...]:
-        # The test of the last letter first: the regex costs more, and almost no word is one.
-        if text[-1:] == "s" and _PLURAL_ACRONYM.match(text):  # NGOs, CSOs, NNTs
-            text = text[:-1]
-        word = _FOLDED.get(text) or _fold_once(text)
+        if self.cyrillic is not None and _script(text) == "cyr":
+            word = fold(self.cyrillic(text))
+        else:
+            # The test of the last letter first: the regex costs more, and almost no word
+            # is one.
+            if text[-1:] == "s" and _PLURAL_ACRONYM.match(text):  # NGOs, CSOs, NNTs
+                text = text[:-1]
+            word = _FOLDED.get(text) or _fold_once(text)
         if self.prefixes is not None and word[:PREFIX] not in self.prefixes and (
                 self.suffix is None
                 or not any(word[:n] in self.prefixes for n in range(2, PREFIX))):
@@ -397,4 +435,6 @@ def normaliser(code: str, morphology: dict[str, dict]) -> Normaliser:
     spec = morphology[code]
     lang = SuffixLanguage(code, spec["suffixes"], spec.get("alternations", {}),
                           spec.get("min_stem", 3))
-    return Normaliser(code, lang.keys, lang)
+    cyrillic = (Transliterator(spec["cyrillic"], spec.get("cyrillic_initial", {}))
+                if spec.get("cyrillic") else None)
+    return Normaliser(code, lang.keys, lang, cyrillic)

@@ -124,8 +124,12 @@ def classify(title: str | None, text: str, *, language: str | None = None,
     fields = {"title": title or "", "text": text or ""}
     by_cat: dict[str, list[Hit]] = {}
     langs = _languages(language, fields["title"] + "\n" + fields["text"])
+    n_words = 0
     for name, value in fields.items():
-        for h in rules.find_text(value, name, langs):
+        found, n = rules.find_words(value, name, langs)
+        if name == "text":
+            n_words = n
+        for h in found:
             by_cat.setdefault(h.category, []).append(h)
     trap_hits = by_cat.get("trap", [])
     context = by_cat.get("context", [])
@@ -159,7 +163,7 @@ def classify(title: str | None, text: str, *, language: str | None = None,
         if h.id in trapped_text and h.id not in in_text:
             counted.remove(h)
             disarmed.append(h)
-    score, topic_score = _score(rules, counted)
+    score, topic_score = _score(rules, counted, n_words)
     relevant = score >= limit
     topics = tuple(t for t in rules.topics if topic_score.get(t, 0) >= sc["topic_min"]) \
         if relevant else ()
@@ -181,9 +185,11 @@ def classify(title: str | None, text: str, *, language: str | None = None,
 
 #: Letters that show a text (or a quote in it) is in kk / ky / az / uz: the lexicons of
 #: those languages are matched only then or when the article is in that language, so
-#: that a Russian "семей" (of families) never meets the Kazakh name "Семей".
+#: that a Russian "семей" (of families) never meets the Kazakh name "Семей".  Uzbek
+#: shows its Latin oʻ / gʻ or its Cyrillic ў / ҳ (a Cyrillic Uzbek text with қ and ғ is
+#: often taken for Kazakh by the language guess: its letters still bring the uz lexicon).
 _LETTERS = {"kk": re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]"), "ky": re.compile("[ңөүҢӨҮ]"),
-            "az": re.compile("[əƏ]"), "uz": re.compile("[oOgG][ʻ‘'’]")}
+            "az": re.compile("[əƏ]"), "uz": re.compile("[oOgG][ʻ‘'’]|[ўЎҳҲ]")}
 
 
 def _languages(language: str | None, text: str) -> tuple[str, ...]:
@@ -199,21 +205,37 @@ def _match(h: Hit, fields: dict[str, str]) -> TermMatch:
     return TermMatch(h.id, h.field, h.start, h.end, fields[h.field][h.start:h.end])
 
 
-def _score(rules: Rules, counted: list[Hit]) -> tuple[float, dict[str, float]]:
+def length_factor(rules: Rules, n_words: int) -> float:
+    """What a mention in the text after its lead counts for in a text of ``n_words``
+    words: 1 up to ``reference_words``, then ``sqrt(reference_words / n_words)`` (a text
+    four times as long counts each such mention half)."""
+    ref = rules.scoring["reference_words"]
+    return 1.0 if not ref or n_words <= ref else (ref / n_words) ** 0.5
+
+
+def _score(rules: Rules, counted: list[Hit], n_words: int = 0) -> tuple[float, dict[str, float]]:
+    """The score (length-normalised, docs/relevance.md) and each topic's mentions."""
     sc = rules.scoring
     in_title = {h.id for h in counted if h.field == "title"}
     in_text = Counter(h.id for h in counted if h.field == "text")
+    factor = length_factor(rules, n_words)
+    lead, cap = sc["lead_words"], int(sc["cap"])
+    worth: dict[str, list[float]] = {}  # term -> what each text mention counts for
+    for h in counted:
+        if h.field == "text":
+            worth.setdefault(h.id, []).append(1.0 if h.first < lead else factor)
     strong = support = 0.0
     topic_score: Counter[str] = Counter()
     for tid in in_title | set(in_text):
         term = rules.terms[tid]
-        mentions = (sc["title_factor"] if tid in in_title else 0) + min(in_text[tid], sc["cap"])
+        title = sc["title_factor"] if tid in in_title else 0
+        counts = title + sum(sorted(worth.get(tid, ()), reverse=True)[:cap])
         if term.weight >= 2:
-            strong += term.weight * mentions
+            strong += term.weight * counts
         else:
-            support += term.weight * mentions
-        for topic in term.topics:
-            topic_score[topic] += mentions
+            support += term.weight * counts
+        for topic in term.topics:  # topics count mentions as they are, whatever the length
+            topic_score[topic] += title + min(in_text[tid], sc["cap"])
     return strong + min(support, strong * sc["support_share"]), topic_score
 
 
