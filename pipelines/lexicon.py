@@ -46,7 +46,7 @@ FILES = ("terms.toml", "topics.toml", "traps.toml", "regions.toml", "organisatio
 LEVELS = ("country", "region", "city", "district")
 #: ``[scoring]`` keys a terms.toml may leave out, and their values then (length
 #: normalisation, docs/relevance.md: 0 turns it off).
-OPTIONAL_SCORING = {"lead_words": 60, "reference_words": 300}
+OPTIONAL_SCORING = {"lead_chars": 400, "reference_chars": 1500}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _ISO = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 
@@ -101,26 +101,6 @@ class Entry:
     """The phrase as written in the rules file."""
 
 
-class Node(NamedTuple):
-    """The phrases starting with one key: those of one word, and the longer ones by
-    their second key.  A text's word then costs one look-up per key of the next word,
-    not one test per phrase that starts like it ("гражданский" starts 25)."""
-
-    singles: tuple[Entry, ...]
-    pairs: dict[str, list[tuple[tuple[str, ...], Entry]]]
-
-
-def _tree(index: dict[str, list[tuple[tuple[str, ...], Entry]]]) -> dict[str, Node]:
-    tree: dict[str, Node] = {}
-    for first, entries in index.items():
-        pairs: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
-        for seq, entry in entries:
-            if len(seq) > 1:
-                pairs.setdefault(seq[1], []).append((seq, entry))
-        tree[first] = Node(tuple(e for seq, e in entries if len(seq) == 1), pairs)
-    return tree
-
-
 class Hit(NamedTuple):
     """One find of a phrase.  A named tuple, not a frozen dataclass: an article gives
     hundreds, and a frozen dataclass's ``__init__`` costs three times as much."""
@@ -153,8 +133,6 @@ class Rules:
     index: dict[str, dict[str, list[tuple[tuple[str, ...], Entry]]]] = field(
         default_factory=dict)
     """language -> first key -> [(key sequence, entry)]."""
-    tree: dict[str, dict[str, Node]] = field(default_factory=dict)
-    """The same phrases by their first two keys (``_tree``): what ``find`` walks."""
     sources: dict[str, str] = field(default_factory=dict)
     """File name -> the path it was read from (for messages)."""
 
@@ -168,15 +146,9 @@ class Rules:
                   languages: Iterable[str] = LANGUAGES) -> list[Hit]:
         """``find(tokens(text), ...)`` without building a Token per word: one regex pass,
         the words and (once a phrase is found) their offsets read from its matches."""
-        return self.find_words(text, field_name, languages)[0]
-
-    def find_words(self, text: str, field_name: str,
-                   languages: Iterable[str] = LANGUAGES) -> tuple[list[Hit], int]:
-        """``find_text`` and the number of words of ``text`` (for length normalisation)."""
         matches = list(WORD.finditer(text))
         return self._find(list(map(re.Match.group, matches)),
-                          lambda: list(map(re.Match.span, matches)), field_name,
-                          languages), len(matches)
+                          lambda: list(map(re.Match.span, matches)), field_name, languages)
 
     def _find(self, texts: list[str], offsets: Callable[[], list[tuple[int, int]]],
               field_name: str, languages: Iterable[str]) -> list[Hit]:
@@ -185,8 +157,8 @@ class Rules:
         n_toks = len(texts)
         spans: list[tuple[int, int]] | None = None
         for lang in languages:
-            tree = self.tree.get(lang)
-            if not tree:
+            index = self.index.get(lang)
+            if not index:
                 continue
             # The hot loop of classification: a C-level map through the normaliser's
             # word cache (the first word not seen yet has all the new ones analysed).
@@ -194,29 +166,21 @@ class Rules:
             words.batch = texts
             keys = list(map(words.__getitem__, texts))
             words.batch = None
-            get = tree.get
-            last = n_toks - 1
+            get = index.get
             for i in compress(range(n_toks), keys):  # only words with keys
                 for k in keys[i]:
-                    node = get(k)
-                    if node is None:
+                    entries = get(k)
+                    if entries is None:
                         continue
-                    found = [(1, e) for e in node.singles]
-                    if node.pairs and i < last:
-                        pairs = node.pairs
-                        for k2 in keys[i + 1]:
-                            for seq, entry in pairs.get(k2, ()):
-                                size = len(seq)
-                                if size > 2 and (i + size > n_toks or any(
-                                        seq[n] not in keys[i + n] for n in range(2, size))):
-                                    continue
-                                found.append((size, entry))
-                    if not found:
-                        continue
-                    if spans is None:
-                        spans = offsets()
-                    for size, entry in found:
+                    for seq, entry in entries:
+                        size = len(seq)
                         j = i + size
+                        if size > 1 and (j > n_toks or seq[1] not in keys[i + 1] or (
+                                size > 2 and any(seq[n] not in keys[i + n]
+                                                 for n in range(2, size)))):
+                            continue
+                        if spans is None:
+                            spans = offsets()
                         sig = (entry.category, entry.id, spans[i][0], spans[j - 1][1])
                         if sig in seen:
                             continue
@@ -335,10 +299,13 @@ def _load(rules_dir: str | None) -> Rules:
             for table in ("cyrillic", "cyrillic_initial"):
                 letters = spec.get(table, {})
                 if not isinstance(letters, dict) or not all(
-                        isinstance(k, str) and len(k) == 1 and CYRILLIC.match(k)
-                        and isinstance(v, str) for k, v in letters.items()):
-                    raise RulesError(f"{where}: [{lang}]: '{table}' must map single "
-                                     "Cyrillic letters to text, e.g. { \"ў\" = \"o'\" }")
+                        isinstance(k, str) and 1 <= len(k) <= (2 if table == "cyrillic" else 1)
+                        and all(CYRILLIC.match(c) for c in k)
+                        and isinstance(v, str) and not {"\0", "\1", "\2"} & set(v)
+                        for k, v in letters.items()):
+                    raise RulesError(f"{where}: [{lang}]: '{table}' must map Cyrillic "
+                                     "letters (cyrillic: one or two, cyrillic_initial: one) "
+                                     "to text, e.g. { \"ў\" = \"o'\" }")
         rules.normalisers[lang] = normaliser(lang, morph)
     comp = _Compiler(rules)
     _load_topics(rules, data["topics.toml"], rules.sources["topics.toml"])
@@ -348,7 +315,6 @@ def _load(rules_dir: str | None) -> Rules:
     _load_organisations(rules, comp, data["organisations.toml"],
                         rules.sources["organisations.toml"])
     rules.index = comp.compile()
-    rules.tree = {lang: _tree(idx) for lang, idx in rules.index.items()}
     return rules
 
 

@@ -258,12 +258,17 @@ def _fold_once(text: str) -> str:
 
 
 class Transliterator:
-    """A word of a second alphabet in the lexicon's letters, by a letter table
-    (``cyrillic`` in morphology.toml) and a table for a word's first letter
-    (``cyrillic_initial``: Uzbek "е" is "ye" there, "Европа" → "Yevropa")."""
+    """A word of a second alphabet in the lexicon's letters, by a table of letters and
+    letter pairs (``cyrillic`` in morphology.toml; a pair wins over its letters: Uzbek
+    "кц" is "ks", "акция" → "aksiya", where "ц" alone is "ts", "авиация" → "aviatsiya")
+    and a table for a word's first letter (``cyrillic_initial``: "Европа" → "Yevropa")."""
 
     def __init__(self, letters: dict[str, str], initial: dict[str, str]) -> None:
-        self.table = str.maketrans({k.casefold(): v for k, v in letters.items()})
+        single = {k.casefold(): v for k, v in letters.items() if len(k) == 1}
+        self.pairs = {k.casefold(): v for k, v in letters.items() if len(k) > 1}
+        self.table = str.maketrans(single)
+        self._pair = (re.compile("|".join(map(re.escape, self.pairs))) if self.pairs
+                      else None)
         self.initial = {k.casefold(): v for k, v in initial.items()}
 
     def __call__(self, word: str) -> str:
@@ -272,10 +277,16 @@ class Transliterator:
         word = word.casefold()
         head = self.initial.get(word[:1])
         if head is not None:
-            word = head + word[1:].translate(self.table)
+            word = "\0" + word[1:]
+        if self._pair is not None:
+            word = self._pair.sub(lambda m: "\1" + self.pairs[m.group()] + "\2", word)
+            parts = word.split("\1")
+            word = parts[0].translate(self.table) + "".join(
+                done + rest.translate(self.table)
+                for done, _, rest in (p.partition("\2") for p in parts[1:]))
         else:
             word = word.translate(self.table)
-        return word
+        return word.replace("\0", head) if head is not None else word
 
 
 class _Seen(dict):

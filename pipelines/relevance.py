@@ -124,12 +124,8 @@ def classify(title: str | None, text: str, *, language: str | None = None,
     fields = {"title": title or "", "text": text or ""}
     by_cat: dict[str, list[Hit]] = {}
     langs = _languages(language, fields["title"] + "\n" + fields["text"])
-    n_words = 0
     for name, value in fields.items():
-        found, n = rules.find_words(value, name, langs)
-        if name == "text":
-            n_words = n
-        for h in found:
+        for h in rules.find_text(value, name, langs):
             by_cat.setdefault(h.category, []).append(h)
     trap_hits = by_cat.get("trap", [])
     context = by_cat.get("context", [])
@@ -163,7 +159,7 @@ def classify(title: str | None, text: str, *, language: str | None = None,
         if h.id in trapped_text and h.id not in in_text:
             counted.remove(h)
             disarmed.append(h)
-    score, topic_score = _score(rules, counted, n_words)
+    score, topic_score = _score(rules, counted, len(fields["text"]))
     relevant = score >= limit
     topics = tuple(t for t in rules.topics if topic_score.get(t, 0) >= sc["topic_min"]) \
         if relevant else ()
@@ -189,12 +185,14 @@ def classify(title: str | None, text: str, *, language: str | None = None,
 #: shows its Latin oʻ / gʻ or its Cyrillic ў / ҳ (a Cyrillic Uzbek text with қ and ғ is
 #: often taken for Kazakh by the language guess: its letters still bring the uz lexicon).
 _LETTERS = {"kk": re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]"), "ky": re.compile("[ңөүҢӨҮ]"),
-            "az": re.compile("[əƏ]"), "uz": re.compile("[oOgG][ʻ‘'’]|[ўЎҳҲ]")}
+            "az": re.compile("[əƏ]"), "uz": re.compile("[oOgG][ʻ‘'’]")}
+_UZ_CYRILLIC = re.compile("[ўЎҳҲ]")
 
 
 def _languages(language: str | None, text: str) -> tuple[str, ...]:
     return tuple(lang for lang in LANGUAGES
-                 if lang not in _LETTERS or lang == language or _LETTERS[lang].search(text))
+                 if lang not in _LETTERS or lang == language or _LETTERS[lang].search(text)
+                 or (lang == "uz" and _UZ_CYRILLIC.search(text)))
 
 
 def _overlaps(h: Hit, others: list[Hit]) -> bool:
@@ -205,31 +203,33 @@ def _match(h: Hit, fields: dict[str, str]) -> TermMatch:
     return TermMatch(h.id, h.field, h.start, h.end, fields[h.field][h.start:h.end])
 
 
-def length_factor(rules: Rules, n_words: int) -> float:
-    """What a mention in the text after its lead counts for in a text of ``n_words``
-    words: 1 up to ``reference_words``, then ``sqrt(reference_words / n_words)`` (a text
-    four times as long counts each such mention half)."""
-    ref = rules.scoring["reference_words"]
-    return 1.0 if not ref or n_words <= ref else (ref / n_words) ** 0.5
+def length_factor(rules: Rules, length: int) -> float:
+    """What a mention after the lead counts for in a text of ``length`` characters: 1 up
+    to ``reference_chars``, then ``reference_chars / length`` (mentions per
+    ``reference_chars`` characters: a text three times as long needs three times the
+    mentions).  Characters, not words: a Kazakh or Azerbaijani text says in fewer, longer
+    words what a Russian one says."""
+    ref = rules.scoring["reference_chars"]
+    return 1.0 if not ref or length <= ref else ref / length
 
 
-def _score(rules: Rules, counted: list[Hit], n_words: int = 0) -> tuple[float, dict[str, float]]:
+def _score(rules: Rules, counted: list[Hit], length: int = 0) -> tuple[float, dict[str, float]]:
     """The score (length-normalised, docs/relevance.md) and each topic's mentions."""
     sc = rules.scoring
     in_title = {h.id for h in counted if h.field == "title"}
     in_text = Counter(h.id for h in counted if h.field == "text")
-    factor = length_factor(rules, n_words)
-    lead, cap = sc["lead_words"], int(sc["cap"])
-    worth: dict[str, list[float]] = {}  # term -> what each text mention counts for
+    factor = length_factor(rules, length)
+    lead = sc["lead_chars"]
+    worth: Counter[str] = Counter()  # term -> what its text mentions count for
     for h in counted:
         if h.field == "text":
-            worth.setdefault(h.id, []).append(1.0 if h.first < lead else factor)
+            worth[h.id] += 1.0 if h.start < lead else factor
     strong = support = 0.0
     topic_score: Counter[str] = Counter()
     for tid in in_title | set(in_text):
         term = rules.terms[tid]
         title = sc["title_factor"] if tid in in_title else 0
-        counts = title + sum(sorted(worth.get(tid, ()), reverse=True)[:cap])
+        counts = title + min(worth[tid], sc["cap"])
         if term.weight >= 2:
             strong += term.weight * counts
         else:

@@ -304,3 +304,106 @@ def test_a_batch_of_new_words_gets_the_keys_one_miss_at_a_time_gives() -> None:
         norm.seen.batch = words
         assert norm.seen[words[0]] == one_by_one[words[0]]
         assert set(norm.seen) == set(words) and norm.seen.batch is None
+
+
+# -- Uzbek in Cyrillic: one Latin lexicon for both alphabets ----------------------------
+
+UZ_LATIN = ("Samarqandda ko'ngillilar keksalarga yordam berdi",
+            "Nodavlat notijorat tashkilotlari va fuqarolik jamiyati institutlari vakillari "
+            "jamoatchilik kengashida ijtimoiy buyurtma masalasini muhokama qildi.")
+UZ_CYRILLIC = ("Самарқандда кўнгиллилар кексаларга ёрдам берди",
+               "Нодавлат нотижорат ташкилотлари ва фуқаролик жамияти институтлари вакиллари "
+               "жамоатчилик кенгашида ижтимоий буюртма масаласини муҳокама қилди.")
+
+
+def test_uzbek_cyrillic_scores_and_tags_like_the_same_text_in_latin() -> None:
+    latin, cyrillic = classify(*UZ_LATIN, language="uz"), classify(*UZ_CYRILLIC, language="uz")
+    assert cyrillic.relevant and cyrillic.score == latin.score > 0
+    assert [(t.term, t.field) for t in cyrillic.terms] == [(t.term, t.field) for t in latin.terms]
+    assert cyrillic.topics == latin.topics
+    # the language guess may take it for Kazakh (қ, ғ): its ў / ҳ still bring the uz lexicon
+    assert classify(*UZ_CYRILLIC, language="kk").score == latin.score
+    # positions are in the Cyrillic text as written
+    ngo = next(t for t in cyrillic.terms if t.term == "ngo")
+    assert ngo.text == UZ_CYRILLIC[1][ngo.start:ngo.end] == "Нодавлат нотижорат ташкилотлари"
+
+
+@pytest.mark.parametrize(("title", "text", "trap"), [
+    ("Фуқаро авиацияси агентлиги янги йўналишлар очди",
+     "Фуқаро авиацияси агентлиги ҳамкорлик ва кўнгилли суғурта ҳақида ахборот берди.",
+     "civil_aviation"),
+    ("Акциядорлик жамияти дивиденд тўлади", "Акциядорлик жамияти жамғарма тузди.",
+     "joint_stock"),
+])
+def test_uzbek_cyrillic_traps_fire_through_the_latin_lexicon(title: str, text: str,
+                                                             trap: str) -> None:
+    c = classify(title, text, language="uz")
+    assert trap in c.traps and not c.relevant
+
+
+@pytest.mark.parametrize(("cyrillic", "latin"), [
+    ("ташкилотлари", "tashkilotlari"), ("Кўнгиллилар", "ko'ngillilar"),
+    ("жамғармаси", "jamg'armasi"), ("Европа", "yevropa"), ("таъминланган", "ta'minlangan"),
+    ("авиация", "aviatsiya"), ("акция", "aksiya"), ("конференция", "konferensiya"),
+    ("цирк", "sirk"), ("ҳокимлиги", "hokimligi"), ("ёрдам", "yordam"),
+])
+def test_the_uzbek_letter_table_writes_cyrillic_in_the_lexicons_latin(cyrillic: str,
+                                                                      latin: str) -> None:
+    assert load_rules().normalisers["uz"].cyrillic(cyrillic) == latin
+
+
+def test_a_bad_letter_table_entry_is_one_line(tmp_path: Path) -> None:
+    folder = _rules_copy(tmp_path, "morphology.toml", '"ў" = "o\'"', '"wu" = "o\'"')
+    with pytest.raises(RulesError) as exc:
+        load_rules(folder)
+    assert "morphology.toml: [uz]: 'cyrillic' must map Cyrillic letters" in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+# -- length normalisation ----------------------------------------------------------------
+
+def _labelled() -> list:
+    import importlib.util
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "evaluate_relevance.py"
+    spec = importlib.util.spec_from_file_location("evaluate_relevance", script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.load_set()
+
+
+def _without_length_normalisation():
+    import dataclasses
+
+    rules = load_rules()
+    return dataclasses.replace(rules, scoring={**rules.scoring, "reference_chars": 0})
+
+
+def test_a_long_text_naming_ngos_in_passing_is_not_relevant_but_a_long_one_about_them_is(
+        ) -> None:
+    items = {it.id: it for it in _labelled()}
+    off = _without_length_normalisation()
+    for aid in ("ru-301", "en-301", "kk-301", "az-301"):  # one NGO and one volunteer, deep in
+        it = items[aid]
+        assert len(it.text) > 1.5 * load_rules().scoring["reference_chars"]
+        assert classify(it.title, it.text, language=it.language, rules=off).relevant, aid
+        assert not classify(it.title, it.text, language=it.language).relevant, aid
+    for aid in ("ru-303", "en-302", "kk-302", "az-302"):  # long, about NGOs, none in the title
+        it = items[aid]
+        assert classify(it.title, it.text, language=it.language).relevant, aid
+
+
+def test_a_short_text_is_never_penalised_and_the_lead_counts_in_full() -> None:
+    rules, off = load_rules(), _without_length_normalisation()
+    short = [it for it in _labelled() if len(it.text) <= rules.scoring["reference_chars"]]
+    assert len(short) > 200
+    for it in short:
+        assert (classify(it.title, it.text, language=it.language).score
+                == classify(it.title, it.text, language=it.language, rules=off).score), it.id
+    filler = "Погода в регионе остаётся тёплой, урожай убирают по графику. " * 60
+    lead = classify("", "НПО и волонтёры провели акцию. " + filler)
+    late = classify("", filler + "НПО и волонтёры провели акцию.")
+    assert lead.score == classify("", "НПО и волонтёры провели акцию.").score
+    assert late.score < lead.score and not late.relevant
