@@ -36,7 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from itertools import filterfalse
+from itertools import compress, filterfalse
+from operator import itemgetter
 from typing import NamedTuple
 
 #: A word: letters and digits, with inner hyphens and apostrophes ("QHT-lər",
@@ -53,6 +54,9 @@ SCRIPT = {"ru": "cyr", "kk": "cyr", "ky": "cyr", "az": "lat", "uz": "lat", "en":
 CACHE_WORDS = 200_000
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,5}s$")
 PREFIX = 4
+#: The most letters a guessed Russian reading changes at a word's end (-овать / -уют:
+#: "волонтерствовать" / "волонтерствуют" share all but the last 5 of the lemma).
+ENDING = 5
 
 
 class Token(NamedTuple):
@@ -77,6 +81,25 @@ def fold(word: str) -> str:
 
 
 _SCRIPTS: dict[str, str] = {}
+_HEAD, _HEAD2, _HEAD3 = (itemgetter(slice(0, n)) for n in (PREFIX, 2, 3))
+#: Plural acronyms at the end of lines of a batch of words joined by newlines.
+_PLURAL_ACRONYMS = re.compile(r"(?m)^([A-Z]{2,5})s$")
+
+
+def _scripts_of(words: list[str]) -> list[str]:
+    """The script of each word (``_script``), the words not seen yet tested all at once."""
+    scripts = _SCRIPTS
+    unknown = list(filterfalse(scripts.__contains__, words))
+    if unknown:
+        if len(scripts) + len(unknown) > CACHE_WORDS:
+            scripts.clear()
+        scripts.update(zip(unknown, map(_script_of_match, map(CYRILLIC.search, unknown),
+                                        map(LATIN.search, unknown)), strict=True))
+    return list(map(scripts.__getitem__, words))
+
+
+def _script_of_match(cyr: re.Match | None, lat: re.Match | None) -> str:
+    return "cyr" if cyr else "lat" if lat else ""
 
 
 def _script(word: str) -> str:
@@ -140,7 +163,18 @@ class RussianForms:
       are several, to keep its order of readings);
     * any other word that the dictionary knows has none;
     * only a word the dictionary does not know gets pymorphy3's full analysis (its
-      readings are guessed from the word's ending and may still give a key).
+      readings are guessed from the word's ending and may still give a key);
+    * unless it is a form of the paradigm pymorphy3 guesses for a lexicon key that
+      its dictionary does not know itself ("Костанай", "акимат", "госгрант": listed
+      when the rules are compiled, ``guessed``, as long as the form keeps the key's
+      stem): it has that key ("Костанае", "акимата", "госгрантов");
+    * and only if it could give one: a guessed reading changes the word's ending and
+      keeps the rest, so a guess can only be a key ``k`` whose *stem* (``k`` less its
+      last ``ENDING`` letters, at least ``PREFIX`` kept) begins the word
+      ("госгрантов" → госгрант, "Костанае" → костанай), and whose letters are all
+      Russian ones the word has ("гранттар", "конкурсқа" are Kazakh and give none).
+      A word that fails either test gets no key without asking the dictionary or
+      pymorphy3 (both cost more than all the rest of a word's first sight).
     """
 
     def __init__(self, keys: Iterable[str]) -> None:
@@ -165,14 +199,43 @@ class RussianForms:
                                     + d.suffixes[paradigm[i]])
                         forms.setdefault(form, {})[key] = None
         self.forms = {form: tuple(ks) for form, ks in forms.items()}
+        cyrillic = [k for k in self.keys if CYRILLIC.search(k)]
+        self.stems = frozenset(k[:max(PREFIX, len(k) - ENDING)] for k in cyrillic)
+        guessed: dict[str, dict[str, None]] = {}
+        for key in cyrillic:
+            if self._known(key, self._subst):
+                continue
+            stem = key[:max(PREFIX, len(key) - ENDING)]
+            for parse in morph.parse(key):
+                if fold(parse.normal_form) != key:
+                    continue
+                for form in parse.lexeme:
+                    word = fold(form.word)
+                    if (word.startswith(stem) and word not in self.forms
+                            and not self._known(word, self._subst)):
+                        guessed.setdefault(word, {})[key] = None
+        self.guessed = {form: tuple(ks) for form, ks in guessed.items()}
+        """Forms of the paradigms guessed for the lexicon keys the dictionary lacks."""
+        self._stem_sizes = sorted({len(s) for s in self.stems})
+        letters = {c for k in cyrillic for c in k if CYRILLIC.match(c)}
+        others = "".join(sorted(set(map(chr, range(0x400, 0x500))) - letters))
+        self._foreign = re.compile(f"[{re.escape(others)}]")
+        """A Cyrillic letter no lexicon key has (Kazakh ә, қ, ү …)."""
+
+    def could_be_guessed(self, word: str) -> bool:
+        """Could pymorphy3's guess for a word it does not know be a lexicon key?"""
+        stems = self.stems
+        return (any(word[:n] in stems for n in self._stem_sizes if n <= len(word))
+                and not self._foreign.search(word))
 
     def __call__(self, word: str) -> tuple[str, ...]:
         """The lexicon keys of a folded word (the same as ``_ru_keys`` gives, less the
         keys no lexicon phrase has)."""
         if not CYRILLIC.search(word):
             return (word,) if word in self.keys else ()
-        found = self.forms.get(word)
-        if found is None and self._known(word, self._subst):
+        found = self.forms.get(word) or self.guessed.get(word)
+        if found is None and (not self.could_be_guessed(word)
+                              or self._known(word, self._subst)):
             return ()
         if found is not None and len(found) == 1:
             return found
@@ -348,32 +411,39 @@ class Normaliser:
     def see(self, texts: Iterable[str]) -> None:
         """Put the keys of the words of ``texts`` not seen yet into ``seen``, all at once:
         the first sight of a text's vocabulary.  The keys are those ``seen[text]`` computes
-        one miss at a time; in one batch, a word of another script costs no call (one
-        C-level update gives them ``()``) and the others go through ``_token_keys``
-        inlined."""
+        one miss at a time, but the steps every new word takes run over the whole batch
+        at C level: a word of another script costs no call (one update gives them
+        ``()``), the words of the normaliser's script are folded as one string (folding is
+        letter by letter), and the test of their first letters is a ``map``; only the
+        words that pass it take Python steps, one at a time."""
         seen = self.seen
         new = list(filterfalse(seen.__contains__, dict.fromkeys(texts)))
         if not new:
             return
         if len(seen) + len(new) > CACHE_WORDS:
             seen.clear()
-        own_scripts, scripts = self.scripts, _SCRIPTS
         seen.update(dict.fromkeys(new, ()))
-        own = [t for t in new if (scripts.get(t) or _script(t)) in own_scripts]
-        prefixes, suffix, keys, folded = self.prefixes, self.suffix, self._keys, _FOLDED
-        cyrillic = self.cyrillic
-        for text in own:
-            word = text
-            if cyrillic is not None and scripts[text] == "cyr":
-                word = fold(cyrillic(word))
-            else:
-                if word[-1:] == "s" and _PLURAL_ACRONYM.match(word):  # NGOs, CSOs, NNTs
-                    word = word[:-1]
-                word = folded.get(word) or _fold_once(word)
-            if prefixes is not None and word[:PREFIX] not in prefixes and (
-                    suffix is None
-                    or not any(word[:n] in prefixes for n in range(2, PREFIX))):
-                continue  # cannot start any lexicon phrase or continue one: stays ()
+        scripts = _scripts_of(new)
+        if self.cyrillic is not None:  # uz in Cyrillic: written in Latin first, one by one
+            for text in compress(new, map("cyr".__eq__, scripts)):
+                seen[text] = self._token_keys(text)
+        own = list(compress(new, map(self.script.__eq__, scripts)))
+        if not own:
+            return
+        joined = "\n".join(own)
+        if self.script == "lat" and "s\n" in joined + "\n":
+            joined = _PLURAL_ACRONYMS.sub(r"\1", joined)  # NGOs, CSOs, NNTs
+        words = fold(joined).split("\n")
+        prefixes, suffix, keys = self.prefixes, self.suffix, self._keys
+        if prefixes is None:
+            passing: Iterable[tuple[str, str]] = zip(own, words, strict=True)
+        else:
+            starts = map(prefixes.__contains__, map(_HEAD, words))
+            if suffix is not None:  # a key shorter than PREFIX letters ("қор") admits its words
+                starts = map(max, starts, map(prefixes.__contains__, map(_HEAD2, words)),
+                             map(prefixes.__contains__, map(_HEAD3, words)))
+            passing = compress(zip(own, words, strict=True), starts)
+        for text, word in passing:
             if suffix is not None and "-" in word:
                 head, _, tail = word.partition("-")
                 if suffix.suffix_chain(tail):  # "ҮЕҰ-ға", "QHT-lərin": the acronym
