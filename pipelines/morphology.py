@@ -36,8 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from itertools import compress, filterfalse
-from operator import itemgetter
+from itertools import compress, filterfalse, repeat
+from operator import add, itemgetter, mul
 from typing import NamedTuple
 
 #: A word: letters and digits, with inner hyphens and apostrophes ("QHT-lər",
@@ -93,13 +93,15 @@ def _scripts_of(words: list[str]) -> list[str]:
     if unknown:
         if len(scripts) + len(unknown) > CACHE_WORDS:
             scripts.clear()
-        scripts.update(zip(unknown, map(_script_of_match, map(CYRILLIC.search, unknown),
-                                        map(LATIN.search, unknown)), strict=True))
+        # "cyr" if a Cyrillic letter, else "lat" if a Latin one, else "": by index
+        # 2 * has Cyrillic + has Latin, without a Python call per word
+        index = map(add, map(mul, map(bool, map(CYRILLIC.search, unknown)), repeat(2)),
+                    map(bool, map(LATIN.search, unknown)))
+        scripts.update(zip(unknown, map(_BY_INDEX.__getitem__, index), strict=True))
     return list(map(scripts.__getitem__, words))
 
 
-def _script_of_match(cyr: re.Match | None, lat: re.Match | None) -> str:
-    return "cyr" if cyr else "lat" if lat else ""
+_BY_INDEX = ("", "lat", "cyr", "cyr")
 
 
 def _script(word: str) -> str:
@@ -234,8 +236,8 @@ class RussianForms:
         if not CYRILLIC.search(word):
             return (word,) if word in self.keys else ()
         found = self.forms.get(word) or self.guessed.get(word)
-        if found is None and (not self.could_be_guessed(word)
-                              or self._known(word, self._subst)):
+        if found is None and (self._known(word, self._subst)
+                              or not self.could_be_guessed(word)):
             return ()
         if found is not None and len(found) == 1:
             return found

@@ -220,16 +220,16 @@ def _score(rules: Rules, counted: list[Hit], length: int = 0) -> tuple[float, di
     in_text = Counter(h.id for h in counted if h.field == "text")
     factor = length_factor(rules, length)
     lead = sc["lead_chars"]
-    worth: Counter[str] = Counter()  # term -> what its text mentions count for
+    worth: dict[str, float] = {}  # term -> what its text mentions count for
     for h in counted:
         if h.field == "text":
-            worth[h.id] += 1.0 if h.start < lead else factor
+            worth[h.id] = worth.get(h.id, 0.0) + (1.0 if h.start < lead else factor)
     strong = support = 0.0
     topic_score: Counter[str] = Counter()
     for tid in in_title | set(in_text):
         term = rules.terms[tid]
         title = sc["title_factor"] if tid in in_title else 0
-        counts = title + min(worth[tid], sc["cap"])
+        counts = title + min(worth.get(tid, 0.0), sc["cap"])
         if term.weight >= 2:
             strong += term.weight * counts
         else:
