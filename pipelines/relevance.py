@@ -187,9 +187,17 @@ def classify(title: str | None, text: str, *, language: str | None = None,
 _LETTERS = {"kk": re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]"), "ky": re.compile("[ңөүҢӨҮ]"),
             "az": re.compile("[əƏ]"), "uz": re.compile("[oOgG][ʻ‘'’]")}
 _UZ_CYRILLIC = re.compile("[ўЎҳҲ]")
+#: Any character of the tests above: most texts (Russian, English) have none, and then
+#: one scan settles all four languages.
+_ANY_LETTER = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІəƏўЎҳҲʻ‘'’]")
+_ONLY_ALWAYS = tuple(lang for lang in LANGUAGES if lang not in _LETTERS)
 
 
 def _languages(language: str | None, text: str) -> tuple[str, ...]:
+    if not _ANY_LETTER.search(text):
+        return (_ONLY_ALWAYS if language not in _LETTERS
+                else tuple(lang for lang in LANGUAGES if lang in _ONLY_ALWAYS
+                           or lang == language))
     return tuple(lang for lang in LANGUAGES
                  if lang not in _LETTERS or lang == language or _LETTERS[lang].search(text)
                  or (lang == "uz" and _UZ_CYRILLIC.search(text)))
@@ -216,14 +224,17 @@ def length_factor(rules: Rules, length: int) -> float:
 def _score(rules: Rules, counted: list[Hit], length: int = 0) -> tuple[float, dict[str, float]]:
     """The score (length-normalised, docs/relevance.md) and each topic's mentions."""
     sc = rules.scoring
-    in_title = {h.id for h in counted if h.field == "title"}
-    in_text = Counter(h.id for h in counted if h.field == "text")
     factor = length_factor(rules, length)
     lead = sc["lead_chars"]
+    in_title: set[str] = set()
+    in_text: dict[str, int] = {}
     worth: dict[str, float] = {}  # term -> what its text mentions count for
     for h in counted:
         if h.field == "text":
+            in_text[h.id] = in_text.get(h.id, 0) + 1
             worth[h.id] = worth.get(h.id, 0.0) + (1.0 if h.start < lead else factor)
+        else:
+            in_title.add(h.id)
     strong = support = 0.0
     topic_score: Counter[str] = Counter()
     for tid in in_title | set(in_text):
@@ -235,7 +246,7 @@ def _score(rules: Rules, counted: list[Hit], length: int = 0) -> tuple[float, di
         else:
             support += term.weight * counts
         for topic in term.topics:  # topics count mentions as they are, whatever the length
-            topic_score[topic] += title + min(in_text[tid], sc["cap"])
+            topic_score[topic] += title + min(in_text.get(tid, 0), sc["cap"])
     return strong + min(support, strong * sc["support_share"]), topic_score
 
 
