@@ -57,6 +57,8 @@ PREFIX = 4
 #: The most letters a guessed Russian reading changes at a word's end (-овать / -уют:
 #: "волонтерствовать" / "волонтерствуют" share all but the last 5 of the lemma).
 ENDING = 5
+#: The same for a Snowball English stem ("-enci" → "-ence", "-ies" → "-i").
+EN_ENDING = 4
 
 
 class Token(NamedTuple):
@@ -259,6 +261,26 @@ def _en_keys(word: str) -> tuple[str, ...]:
     return ("-".join(_english().stemWord(p) for p in parts),)
 
 
+class EnglishStems:
+    """The Snowball stem of a word, asked only of a word that could stem to a lexicon
+    key: Snowball cuts a suffix and may put back a shorter one ("-ational" → "-ate",
+    "-y" → "-i", "coding" → "code"), never more than ``EN_ENDING`` letters, so the word
+    must start with a key less its last ``EN_ENDING`` letters (at least 3 kept: "city" →
+    "citi", "army" → "armi").  Any other word
+    gets ``()``: its stem is no key, so it can neither start nor continue a phrase
+    (Snowball is pure Python, and an Azerbaijani or Uzbek text is all Latin words)."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.stems = frozenset(k[:max(3, len(k) - EN_ENDING)] for k in keys)
+        self._sizes = sorted({len(s) for s in self.stems})
+
+    def __call__(self, word: str) -> tuple[str, ...]:
+        stems = self.stems
+        if any(word[:n] in stems for n in self._sizes if n <= len(word)):
+            return _en_keys(word)
+        return ()
+
+
 # -- kk, az, uz, ky: suffix chains -------------------------------------------------
 
 class SuffixLanguage:
@@ -397,6 +419,10 @@ class Normaliser:
         """The keys of any word (``freeze`` narrows ``_keys`` to the lexicon's; the
         search index needs every word's base form)."""
         self.suffix = suffix
+        self.short = suffix is not None or code == "en"
+        """Keys shorter than PREFIX letters admit the words starting with them (kk, az,
+        uz, ky: "қор"; en: a stem's first three letters, for the stems that change the
+        fourth, "army" → "armi", "city" → "citi")."""
         self.prefixes: frozenset[str] | None = None
         """First PREFIX letters of every lexicon key (set once the lexicon is compiled):
         a word that starts otherwise cannot match, so it is never analysed.  Inflection
@@ -441,7 +467,7 @@ class Normaliser:
             passing: Iterable[tuple[str, str]] = zip(own, words, strict=True)
         else:
             starts = map(prefixes.__contains__, map(_HEAD, words))
-            if suffix is not None:  # a key shorter than PREFIX letters ("қор") admits its words
+            if self.short:  # a key shorter than PREFIX letters ("қор") admits its words
                 starts = map(max, starts, map(prefixes.__contains__, map(_HEAD2, words)),
                              map(prefixes.__contains__, map(_HEAD3, words)))
             passing = compress(zip(own, words, strict=True), starts)
@@ -462,7 +488,7 @@ class Normaliser:
                 text = text[:-1]
             word = _FOLDED.get(text) or _fold_once(text)
         if self.prefixes is not None and word[:PREFIX] not in self.prefixes and (
-                self.suffix is None
+                not self.short
                 or not any(word[:n] in self.prefixes for n in range(2, PREFIX))):
             return ()  # cannot start any lexicon phrase or continue one
         if self.suffix is not None and "-" in word:
@@ -490,9 +516,12 @@ class Normaliser:
         uz, ky a key shorter than PREFIX letters, "қор", admits the words starting with it;
         in Russian and English it is a whole word)."""
         keys = frozenset(keys)
-        self.prefixes = frozenset(k[:PREFIX] for k in keys)
+        self.prefixes = frozenset(k[:PREFIX] for k in keys) | (
+            frozenset(k[:3] for k in keys) if self.code == "en" else frozenset())
         if self.code == "ru":
             self._keys = RussianForms(keys)
+        elif self.code == "en":
+            self._keys = EnglishStems(keys)
         self.seen.clear()
 
     def learn(self, text: str) -> None:

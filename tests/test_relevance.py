@@ -436,3 +436,28 @@ def test_words_skipped_without_pymorphy3_are_those_it_would_give_no_key() -> Non
         assert forms(word) == want, word
         checked += 1
     assert checked > 1000
+
+
+def test_english_words_whose_stem_changes_the_fourth_letter_are_looked_at() -> None:
+    # "army" stems to "armi", "city" to "citi": their first four letters begin no key
+    c = classify("Volunteers wanted", "The army is recruiting volunteers. Volunteers sign up.",
+                 language="en")
+    assert "army_volunteer" in c.traps and not c.relevant
+    assert "kg-osh" in {r.id for r in classify("", "News from Osh city today.").regions}
+
+
+def test_english_words_skipped_without_snowball_are_those_that_stem_to_no_key() -> None:
+    import re
+
+    from pipelines import morphology
+
+    rules = load_rules()
+    stems = rules.normalisers["en"]._keys
+    assert isinstance(stems, morphology.EnglishStems)
+    keys = {k for entries in rules.index["en"].values() for seq, _ in entries for k in seq}
+    words = {fold(w) for it in _labelled()
+             for w in re.findall(r"\w+(?:-\w+)*", it.title + " " + it.text)
+             if morphology.LATIN.search(w)}
+    skipped = [w for w in words if not stems(w)]
+    assert len(skipped) > 1000  # Azerbaijani and Uzbek words, mostly
+    assert not [w for w in skipped if set(morphology._en_keys(w)) & keys]
