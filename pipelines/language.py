@@ -11,7 +11,8 @@ most to us differ by a handful of letters that the model can be outvoted on in
 short or name-heavy texts:
 
 * Kazakh (ә ғ қ ұ һ) vs Kyrgyz (ө ү ң only) vs Russian (none of them);
-* Azerbaijani (ə) vs Turkish (ı ş ğ without ə).
+* Azerbaijani (ə) vs Turkish (ı ş ğ without ə);
+* Uzbek Cyrillic (ў ҳ, beside қ ғ that Kazakh shares) vs Kazakh.
 
 ``<html lang>`` is often wrong (templates hard-code ``ru``), so the text wins
 whenever it is long enough to judge; markup and the source's main language are
@@ -39,6 +40,8 @@ LETTER_SHARE = 0.025         # share of distinctive letters that decides on its 
 
 _KK_ONLY = re.compile("[әғқұһӘҒҚҰҺ]")  # not і: Ukrainian and Belarusian have it too
 _KY_KK = re.compile("[өүңӨҮҢ]")
+_UZ_ONLY = re.compile("[ўҳЎҲ]")  # Uzbek Cyrillic; Kazakh writes һ, not ҳ, and has no ў
+_UZ_KK = re.compile("[қғҚҒ]")
 _AZ_ONLY = re.compile("[əƏ]")
 _TR_AZ = re.compile("[ışğİŞĞ]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -84,6 +87,9 @@ def sample(text: str, limit: int = SAMPLE_CHARS) -> str:
 def _letter_rule(letters: str, n_cyr: int, n_lat: int) -> tuple[str, float] | None:
     n = len(letters)
     if n_cyr > n_lat:
+        uz = len(_UZ_ONLY.findall(letters)) / n
+        if uz >= LETTER_SHARE / 2 and _UZ_KK.search(letters):  # Belarusian has ў, not қ ғ
+            return "uz", min(1.0, uz * 40)
         kk = len(_KK_ONLY.findall(letters)) / n
         ky = len(_KY_KK.findall(letters)) / n
         if kk >= LETTER_SHARE:

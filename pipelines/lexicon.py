@@ -10,7 +10,7 @@ docs/relevance.md):
 * ``regions.toml`` — the gazetteer of regions, cities and countries;
 * ``organisations.toml`` — named bodies and the kinds of organisation that introduce
   a quoted name («…»);
-* ``morphology.toml`` — suffixes of kk, az, uz and ky.
+* ``morphology.toml`` — suffixes of kk, az, uz and ky; uz's Cyrillic letters.
 
 A folder given as ``rules_dir`` (setting ``CIVMON_RELEVANCE_RULES``) may hold any
 of these files: each one found there replaces the packaged file of the same name.
@@ -31,11 +31,22 @@ from itertools import compress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pipelines.morphology import LANGUAGES, WORD, Normaliser, Token, normaliser
+from pipelines.morphology import (
+    CYRILLIC,
+    LANGUAGES,
+    SCRIPT,
+    WORD,
+    Normaliser,
+    Token,
+    normaliser,
+)
 
 FILES = ("terms.toml", "topics.toml", "traps.toml", "regions.toml", "organisations.toml",
          "morphology.toml")
 LEVELS = ("country", "region", "city", "district")
+#: ``[scoring]`` keys a terms.toml may leave out, and their values then (length
+#: normalisation, docs/relevance.md: 0 turns it off).
+OPTIONAL_SCORING = {"lead_chars": 400, "reference_chars": 1500}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _ISO = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 
@@ -280,7 +291,21 @@ def _load(rules_dir: str | None) -> Rules:
             spec = morph.get(lang)
             if not isinstance(spec, dict) or not isinstance(spec.get("suffixes"), list):
                 raise RulesError(f"{where}: [{lang}]: 'suffixes' (a list) is required")
-            _check_keys(where, f"[{lang}]", spec, ("suffixes", "alternations", "min_stem"))
+            _check_keys(where, f"[{lang}]", spec, ("suffixes", "alternations", "min_stem",
+                                                   "cyrillic", "cyrillic_initial"))
+            if SCRIPT[lang] == "cyr" and spec.get("cyrillic"):
+                raise RulesError(f"{where}: [{lang}]: 'cyrillic' is for a language whose "
+                                 "lexicon is written in Latin letters")
+            for table in ("cyrillic", "cyrillic_initial"):
+                letters = spec.get(table, {})
+                if not isinstance(letters, dict) or not all(
+                        isinstance(k, str) and 1 <= len(k) <= (2 if table == "cyrillic" else 1)
+                        and all(CYRILLIC.match(c) for c in k)
+                        and isinstance(v, str) and not {"\0", "\1", "\2"} & set(v)
+                        for k, v in letters.items()):
+                    raise RulesError(f"{where}: [{lang}]: '{table}' must map Cyrillic "
+                                     "letters (cyrillic: one or two, cyrillic_initial: one) "
+                                     "to text, e.g. { \"ў\" = \"o'\" }")
         rules.normalisers[lang] = normaliser(lang, morph)
     comp = _Compiler(rules)
     _load_topics(rules, data["topics.toml"], rules.sources["topics.toml"])
@@ -309,6 +334,15 @@ def _load_terms(rules: Rules, comp: _Compiler, data: dict[str, Any], where: str)
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise RulesError(f"{where}: [scoring]: '{key}' must be a number >= 0")
         rules.scoring[key] = float(value)
+    for key, default in OPTIONAL_SCORING.items():  # added later: older files lack them
+        value = scoring.get(key, default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise RulesError(f"{where}: [scoring]: '{key}' must be a number >= 0")
+        rules.scoring[key] = float(value)
+    extra = sorted(set(scoring) - {"threshold", "title_factor", "cap", "support_share",
+                                   "topic_min"} - set(OPTIONAL_SCORING))
+    if extra:
+        raise RulesError(f"{where}: [scoring]: unknown key '{extra[0]}'")
     for e in _entries(where, data, "terms"):
         what = f"term '{e['id']}'"
         _check_keys(where, what, e, ("id", "weight", "topics", "note"))

@@ -159,7 +159,7 @@ def classify(title: str | None, text: str, *, language: str | None = None,
         if h.id in trapped_text and h.id not in in_text:
             counted.remove(h)
             disarmed.append(h)
-    score, topic_score = _score(rules, counted)
+    score, topic_score = _score(rules, counted, len(fields["text"]))
     relevant = score >= limit
     topics = tuple(t for t in rules.topics if topic_score.get(t, 0) >= sc["topic_min"]) \
         if relevant else ()
@@ -181,14 +181,26 @@ def classify(title: str | None, text: str, *, language: str | None = None,
 
 #: Letters that show a text (or a quote in it) is in kk / ky / az / uz: the lexicons of
 #: those languages are matched only then or when the article is in that language, so
-#: that a Russian "семей" (of families) never meets the Kazakh name "Семей".
+#: that a Russian "семей" (of families) never meets the Kazakh name "Семей".  Uzbek
+#: shows its Latin oʻ / gʻ or its Cyrillic ў / ҳ (a Cyrillic Uzbek text with қ and ғ is
+#: often taken for Kazakh by the language guess: its letters still bring the uz lexicon).
 _LETTERS = {"kk": re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]"), "ky": re.compile("[ңөүҢӨҮ]"),
             "az": re.compile("[əƏ]"), "uz": re.compile("[oOgG][ʻ‘'’]")}
+_UZ_CYRILLIC = re.compile("[ўЎҳҲ]")
+#: Any character of the tests above: most texts (Russian, English) have none, and then
+#: one scan settles all four languages.
+_ANY_LETTER = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІəƏўЎҳҲʻ‘'’]")
+_ONLY_ALWAYS = tuple(lang for lang in LANGUAGES if lang not in _LETTERS)
 
 
 def _languages(language: str | None, text: str) -> tuple[str, ...]:
+    if not _ANY_LETTER.search(text):
+        return (_ONLY_ALWAYS if language not in _LETTERS
+                else tuple(lang for lang in LANGUAGES if lang in _ONLY_ALWAYS
+                           or lang == language))
     return tuple(lang for lang in LANGUAGES
-                 if lang not in _LETTERS or lang == language or _LETTERS[lang].search(text))
+                 if lang not in _LETTERS or lang == language or _LETTERS[lang].search(text)
+                 or (lang == "uz" and _UZ_CYRILLIC.search(text)))
 
 
 def _overlaps(h: Hit, others: list[Hit]) -> bool:
@@ -199,21 +211,42 @@ def _match(h: Hit, fields: dict[str, str]) -> TermMatch:
     return TermMatch(h.id, h.field, h.start, h.end, fields[h.field][h.start:h.end])
 
 
-def _score(rules: Rules, counted: list[Hit]) -> tuple[float, dict[str, float]]:
+def length_factor(rules: Rules, length: int) -> float:
+    """What a mention after the lead counts for in a text of ``length`` characters: 1 up
+    to ``reference_chars``, then ``reference_chars / length`` (mentions per
+    ``reference_chars`` characters: a text three times as long needs three times the
+    mentions).  Characters, not words: a Kazakh or Azerbaijani text says in fewer, longer
+    words what a Russian one says."""
+    ref = rules.scoring["reference_chars"]
+    return 1.0 if not ref or length <= ref else ref / length
+
+
+def _score(rules: Rules, counted: list[Hit], length: int = 0) -> tuple[float, dict[str, float]]:
+    """The score (length-normalised, docs/relevance.md) and each topic's mentions."""
     sc = rules.scoring
-    in_title = {h.id for h in counted if h.field == "title"}
-    in_text = Counter(h.id for h in counted if h.field == "text")
+    factor = length_factor(rules, length)
+    lead = sc["lead_chars"]
+    in_title: set[str] = set()
+    in_text: dict[str, int] = {}
+    worth: dict[str, float] = {}  # term -> what its text mentions count for
+    for h in counted:
+        if h.field == "text":
+            in_text[h.id] = in_text.get(h.id, 0) + 1
+            worth[h.id] = worth.get(h.id, 0.0) + (1.0 if h.start < lead else factor)
+        else:
+            in_title.add(h.id)
     strong = support = 0.0
     topic_score: Counter[str] = Counter()
     for tid in in_title | set(in_text):
         term = rules.terms[tid]
-        mentions = (sc["title_factor"] if tid in in_title else 0) + min(in_text[tid], sc["cap"])
+        title = sc["title_factor"] if tid in in_title else 0
+        counts = title + min(worth.get(tid, 0.0), sc["cap"])
         if term.weight >= 2:
-            strong += term.weight * mentions
+            strong += term.weight * counts
         else:
-            support += term.weight * mentions
-        for topic in term.topics:
-            topic_score[topic] += mentions
+            support += term.weight * counts
+        for topic in term.topics:  # topics count mentions as they are, whatever the length
+            topic_score[topic] += title + min(in_text.get(tid, 0), sc["cap"])
     return strong + min(support, strong * sc["support_share"]), topic_score
 
 

@@ -313,6 +313,9 @@ def test_credit_lines_are_reported_for_removal_but_inline_credits_are_not():
     ("Toshkentda nodavlat notijorat tashkilotlari forumi bo‘lib o‘tdi va takliflar bildirildi.",
      "uz"),
     ("Kazakhstan will launch a single digital platform for volunteers and non-profits.", "en"),
+    ("Тошкентда нодавлат нотижорат ташкилотларининг форуми бўлиб ўтди. Форумда ННТ вакиллари "
+     "ижтимоий буюртма масалаларини муҳокама қилди.", "uz"),          # not kk for its қ ғ
+    ("Дзяржаўны ўніверсітэт правёў канферэнцыю ў Мінску для студэнтаў і выкладчыкаў.", "be"),
     ("Глава государства Касым-Жомарт Тоқаев и аким Қостанайской области провели совещание "
      "с представителями неправительственных организаций региона.", "ru"),
 ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import tomllib
 from collections import Counter
@@ -36,6 +37,13 @@ def test_the_labelled_set_has_the_required_shape(evaluation) -> None:
     assert langs["kk"] >= 20 and langs["az"] >= 20
     share = sum(it.relevant for it in items) / len(items)
     assert 0.4 <= share <= 0.6
+    assert langs["ky"] >= 20 and langs["uz"] >= 20
+    # Uzbek in Cyrillic script, relevant and not (read through the Latin lexicon)
+    uz_cyrillic = [it for it in items if it.language == "uz" and re.search("[ўқғҳ]", it.text)]
+    assert {True, False} <= {it.relevant for it in uz_cyrillic} and len(uz_cyrillic) >= 10
+    # long articles of both labels (length normalisation, docs/relevance.md)
+    long = [it for it in items if len(it.text) > 2000]
+    assert sum(it.relevant for it in long) >= 3 and sum(not it.relevant for it in long) >= 3
     traps = tomllib.loads(resources.files("pipelines").joinpath(
         "rules/relevance/traps.toml").read_text("utf-8"))["traps"]
     missing = {t["id"] for t in traps} - {it.trap for it in items}
