@@ -292,6 +292,10 @@ class GenericExtractor:
         recall = _trafilatura(tree, url, RECALL_OPTIONS)
         text, why = evidence.choose_pass(page, precise, recall)
         chosen = name if text is precise else _pass_name(RECALL_OPTIONS)
+        if total >= evidence.MIN_EVIDENCE and page.covered(text) < evidence.KEEP_PRECISE * total:
+            text, added = evidence.continued_chunks(page, text)
+            if added:
+                why += f" + {added} paragraphs of the article's further chunks"
         return text, f"trafilatura {chosen}: {why}"
 
     def body_with_headings(self, text: str, how: str,
