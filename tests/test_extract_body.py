@@ -66,3 +66,12 @@ def test_nothing_is_added_when_the_text_holds_every_chunk():
     ev = read_evidence(parse_html(_chunked_page()))
     held = "\n".join(p for p in ev.paragraphs if p.startswith("Часть"))
     assert continued_chunks(ev, held) == (held, 0)
+
+
+def test_text_about_subscribing_is_not_a_paywall():
+    from pipelines.cleanup import clean_text
+
+    body = "Первый абзац статьи о форуме неправительственных организаций в регионе страны."
+    line = "Читатели могут подписаться на рассылку фонда, чтобы прочитать полный текст закона."
+    result = clean_text(f"{body}\n{line}\nПоследний абзац статьи остается на месте, как и был.")
+    assert line in result.text
