@@ -185,6 +185,9 @@ CLEANUP_CASES = [
     ("Мақаланың толық нұсқасын оқу үшін сайтқа жазылыңыз.", "paywall"),
     ("Xəbərin tam mətnini oxumaq üçün abunə olun.", "paywall"),
     ("Subscribe now to our e-edition for the full story.", "paywall"),
+    ("For breaking news download the Kazinform apps for iOS and Android.", "promo"),
+    ("Скачивайте наше мобильное приложение, чтобы первыми узнавать новости.", "promo"),
+    ("Xəbərləri izləmək üçün mobil tətbiqimizi yükləyin.", "promo"),
     ("This article is the copyrighted property of Kazinform. Written permission must be "
      "obtained before republishing it.", "copyright"),
 ]
