@@ -180,6 +180,16 @@ CLEANUP_CASES = [
     ("10:12 Курс тенге укрепился на открытии торгов", "widgets"),
     ("Ссылка на ИА «24.kg» обязательна.", "widgets"),
     ("Telegram kanalımıza abunə olun", "share"),
+    ("Чтобы прочитать материал полностью, оформите подписку или войдите в личный кабинет.",
+     "paywall"),
+    ("Мақаланың толық нұсқасын оқу үшін сайтқа жазылыңыз.", "paywall"),
+    ("Xəbərin tam mətnini oxumaq üçün abunə olun.", "paywall"),
+    ("Subscribe now to our e-edition for the full story.", "paywall"),
+    ("For breaking news download the Kazinform apps for iOS and Android.", "promo"),
+    ("Скачивайте наше мобильное приложение, чтобы первыми узнавать новости.", "promo"),
+    ("Xəbərləri izləmək üçün mobil tətbiqimizi yükləyin.", "promo"),
+    ("This article is the copyrighted property of Kazinform. Written permission must be "
+     "obtained before republishing it.", "copyright"),
 ]
 
 

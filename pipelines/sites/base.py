@@ -66,6 +66,11 @@ _DOCTYPE = re.compile(r"^\s*<!DOCTYPE[^>]*>", re.I)
 #: would be lost from there on: they are removed before parsing.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WS = re.compile(r"\s+")
+#: trafilatura separates paragraphs with a bare "\n"; a line break with spaces or tabs
+#: beside it is the page source's own indentation inside one paragraph (text around a
+#: link written over several source lines: "Die \n   \n    Lego-Aktion läuft ..."),
+#: and must not split that paragraph in two.
+_SOURCE_BREAK = re.compile(r"[ \t]+\n(?:[ \t]*\n)*[ \t]*|\n(?:[ \t]*\n)*[ \t]+(?=\S)")
 _LEAD = etree.XPath(
     ".//*[self::div or self::p or self::h2 or self::h3 or self::h4]"
     "[contains(@class, 'lead') or contains(@class, 'description') or contains(@class, 'intro')"
@@ -287,6 +292,10 @@ class GenericExtractor:
         recall = _trafilatura(tree, url, RECALL_OPTIONS)
         text, why = evidence.choose_pass(page, precise, recall)
         chosen = name if text is precise else _pass_name(RECALL_OPTIONS)
+        if total >= evidence.MIN_EVIDENCE and page.covered(text) < evidence.KEEP_PRECISE * total:
+            text, added = evidence.continued_chunks(page, text)
+            if added:
+                why += f" + {added} paragraphs of the article's further chunks"
         return text, f"trafilatura {chosen}: {why}"
 
     def body_with_headings(self, text: str, how: str,
@@ -312,7 +321,15 @@ def _trafilatura(tree, url: str, options: dict[str, object]) -> str:
         doc = bare_extraction(tree, url=url, with_metadata=False, **options)
     except (ValueError, TypeError, etree.LxmlError):
         doc = None
-    return (getattr(doc, "text", None) or "") if doc is not None else ""
+    text = (getattr(doc, "text", None) or "") if doc is not None else ""
+    return join_source_breaks(text)
+
+
+def join_source_breaks(text: str) -> str:
+    """trafilatura text with the page source's indentation inside a paragraph joined
+    ("Die \\n   \\n    Lego-Aktion läuft" -> "Die Lego-Aktion läuft"); a bare "\\n"
+    between paragraphs stays."""
+    return _SOURCE_BREAK.sub(" ", text) if text else text
 
 
 def _is_lead_prose(el, value: str) -> bool:

@@ -49,6 +49,8 @@ class PageEvidence:
     """Prose paragraphs of the page, whitespace collapsed, in page order."""
     core: object | None = None
     """The element holding the most prose (None when the page has none)."""
+    holders: list = field(default_factory=list)
+    """The element each of ``paragraphs`` is printed in (same order)."""
 
     @property
     def chars(self) -> int:
@@ -94,6 +96,7 @@ def read_evidence(tree) -> PageEvidence:
             if foreign:
                 break
             ev.paragraphs.append(text)
+            ev.holders.append(el)
             holder = el.getparent() if el.tag == "p" else el
             if holder is not None:
                 score[holder] = score.get(holder, 0) + len(text)
@@ -176,6 +179,50 @@ def choose_pass(ev: PageEvidence, precise: str, recall: str) -> tuple[str, str]:
             return recall, (f"recall pass adds {len(extra)} characters, {ratio:.0%} of them "
                             f"prose, to the precise pass's {len(precise)}")
     return precise, f"precise pass holds {share(got_p)} of the page's prose"
+
+
+def continued_chunks(ev: PageEvidence, text: str) -> tuple[str, int]:
+    """``text`` with the prose of the article's *other chunks* put back in page order.
+
+    Long reads are printed as several containers of one kind (the same tag and
+    class as the prose core, "body__inner-container" between ads and images);
+    trafilatura keeps the first and drops the rest.  Prose paragraphs inside such
+    a same-kind container that ``text`` does not hold are inserted after the last
+    paragraph before them that it holds.  Nothing else is added: a paragraph in a
+    container of another kind (a teaser, a fact box, a comment) is not article
+    evidence enough.
+    """
+    core = ev.core
+    if core is None or not text or not core.get("class"):
+        return text, 0
+    kind = (core.tag, core.get("class"))
+    own = set(core.iterancestors())
+    chunks = [el for el in core.getroottree().iter(core.tag)
+              if (el.tag, el.get("class")) == kind and el is not core and el not in own]
+    if not chunks:
+        return text, 0
+    inside: set = set()
+    for chunk in chunks:
+        inside.update(chunk.iter())
+    lines = text.split("\n")
+    norm = [_WS.sub(" ", ln) for ln in lines]
+    after: dict[int, list[str]] = {}
+    last, added = -1, 0
+    for para, holder in zip(ev.paragraphs, ev.holders, strict=True):
+        key = _key(para)
+        at = next((i for i, ln in enumerate(norm) if key in ln), None)
+        if at is not None:
+            last = max(last, at)
+        elif holder in inside:
+            after.setdefault(last, []).append(para)
+            added += 1
+    if not added:
+        return text, 0
+    out = list(after.get(-1, ()))
+    for i, line in enumerate(lines):
+        out.append(line)
+        out.extend(after.get(i, ()))
+    return "\n".join(out), added
 
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")

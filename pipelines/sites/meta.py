@@ -8,9 +8,11 @@ only (``pipelines.dates`` parses them).  Reads no settings.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
@@ -20,9 +22,21 @@ from lxml import etree
 from crawler.registry import is_xpath
 from pipelines.cleanup import find_dates
 from pipelines.items import DateCandidate
+from pipelines.translit import latin
 
 _WS = re.compile(r"\s+")
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||—|–|-|::|«|»|·)\s+")
+#: Between a headline and a site-name / section affix ("Headline | Site", "Site: Headline");
+#: captured, so what stays keeps its own separators.
+_TITLE_SEPARATORS = re.compile(r"(\s+(?:\||—|–|-|::|«|»|·|/|\*)\s+|\s*[|｜ㅣ：]\s*)")
+#: What an affix after a title starts with ("- National", "-정치ㅣ한국일보", ": Politik").
+_AFFIX_START = re.compile(r"^\s*(?:[-|–—:·•*/｜：ㅣ]|::)")
+_MAX_AFFIX = 60
+_SECOND_LEVEL = frozenset(("co", "com", "org", "net", "gov", "ac", "edu", "or", "ne"))
+#: Title sources, in the order that breaks a tie of support.
+_TITLE_SOURCES = ("JSON-LD headline", "og:title", "h1", "twitter:title", "<title>")
+#: Which witness a source counts as (og:title and twitter:title are one; <title> none).
+_WITNESS = {"JSON-LD headline": "JSON-LD", "og:title": "og/twitter", "twitter:title": "og/twitter",
+            "h1": "h1", "<title>": None}
 #: schema.org types (compared case-folded) whose object describes the page's article;
 #: every subtype of Article ends in "article" (ReportageNewsArticle, ScholarlyArticle);
 #: a fact-check page describes itself as a ClaimReview.
@@ -126,60 +140,158 @@ def _jsonld_value(info: PageMeta, key: str) -> str | None:
     return None
 
 
-def clean_title(raw: str, site_name: str | None, host: str) -> str:
-    """'Headline | Site' -> 'Headline': drop segments that name the site."""
-    raw = _WS.sub(" ", raw).strip()
+def site_names(info: PageMeta, host: str) -> tuple[str, ...]:
+    """What the site calls itself, folded (``_fold``): og:site_name, the JSON-LD
+    publisher's name and the host's own label ("seznamzpravy" of www.seznamzpravy.cz)."""
+    names = [info.site_name or ""]
+    for obj in info.jsonld:
+        publisher = obj.get("publisher")
+        for pub in publisher if isinstance(publisher, list) else [publisher]:
+            if isinstance(pub, dict) and isinstance(pub.get("name"), str):
+                names.append(pub["name"])
+    names.append(_host_label(host))
+    return tuple(dict.fromkeys(k for k in map(_fold, names) if len(k) > 2))
+
+
+def _host_label(host: str) -> str:
+    """The registered name of a host: "seznamzpravy" of www.seznamzpravy.cz, "dailymaverick"
+    of www.dailymaverick.co.za."""
+    labels = host.casefold().removeprefix("www.").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else labels[0]
+
+
+def _fold(text: str) -> str:
+    """Letters and digits only, case and accents dropped ("Seznam Zprávy" -> "seznamzpravy")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+def _names_site(segment: str, names: tuple[str, ...]) -> bool:
+    """True when a title segment names the site, in its own script or transliterated
+    ("Знамя степи" on znamya-stepi.kz)."""
+    for key in {_fold(segment), latin(segment)}:
+        if key and any(n in key or (len(key) > 3 and key in n) for n in names):
+            return True
+    return False
+
+
+def clean_title(raw: str, site_name: str | tuple[str, ...] | None, host: str = "") -> str:
+    """'Headline | Site', 'Site: Headline' -> 'Headline'.
+
+    Only segments at either end that name the site (``site_names``; a bare
+    ``site_name`` string and ``host`` are folded the same way) are dropped, one at a
+    time; the rest keeps its own separators ("Zwei Rücktritte - und viele offene
+    Fragen" is one headline).  HTML entities left in metadata (``&quot;`` in a
+    JSON-LD headline) are decoded.
+    """
+    raw = _WS.sub(" ", html.unescape(raw)).strip()
+    if isinstance(site_name, tuple):
+        names = site_name
+    else:
+        names = tuple(k for k in (_fold(site_name or ""), _fold(_host_label(host))) if len(k) > 2)
     parts = _TITLE_SEPARATORS.split(raw)
-    if len(parts) == 1:
-        return raw
-    host_key = host.removeprefix("www.").split(".")[0].casefold()
-    site_key = (site_name or "").casefold()
+    segments, seps = parts[0::2], parts[1::2]
+    while len(segments) > 1:
+        if _names_site(segments[-1], names):
+            segments.pop()
+            seps.pop()
+        elif _names_site(segments[0], names):
+            segments.pop(0)
+            seps.pop(0)
+        else:
+            break
+    out = segments[0]
+    for sep, segment in zip(seps, segments[1:], strict=True):
+        out += sep + segment
+    return out.strip() or raw
 
-    def names_site(p: str) -> bool:
-        k = p.casefold()
-        return bool(host_key and host_key in k.replace(" ", "")) or bool(site_key and (
-            site_key in k or k in site_key))
 
-    kept = [p for p in parts if not names_site(p)]
-    return max(kept, key=len) if kept else raw
+def _key(text: str) -> str:
+    return _WS.sub(" ", text).strip().casefold()
+
+
+def _carries(longer: str, shorter: str) -> bool:
+    """True when ``longer`` is ``shorter`` or ``shorter`` followed by an affix after a
+    separator ("Headline - National", "Headline-정치ㅣ한국일보"): the same title."""
+    a, b = _key(longer), _key(shorter)
+    if a == b:
+        return True
+    return (len(b) >= 10 and a.startswith(b) and len(a) - len(b) <= _MAX_AFFIX
+            and bool(_AFFIX_START.match(a[len(b):])))
 
 
 def _same(a: str, b: str) -> bool:
-    a, b = a.casefold().strip(" .»«\""), b.casefold().strip(" .»«\"")
-    return bool(a and b) and (a == b or (len(a) > 15 and (a in b or b in a)))
+    return bool(a.strip() and b.strip()) and (_carries(a, b) or _carries(b, a))
+
+
+@dataclass
+class _TitleCandidate:
+    value: str
+    source: str
+    """One of ``_TITLE_SOURCES``."""
+    element: object = None
+
+
+def _title_candidates(tree, info: PageMeta, url: str) -> list[_TitleCandidate]:
+    names = site_names(info, urlsplit(url).hostname or "")
+    out: list[_TitleCandidate] = []
+    headline = _jsonld_value(info, "headline") or _jsonld_value(info, "name")
+    if headline:
+        out.append(_TitleCandidate(clean_title(headline, names), "JSON-LD headline"))
+    for key in ("og:title", "twitter:title"):
+        if info.meta.get(key):
+            out.append(_TitleCandidate(clean_title(info.meta[key], names), key))
+    for el in itertools.islice((el for el in tree.iter("h1") if text_of(el)), 3):
+        out.append(_TitleCandidate(clean_title(text_of(el), names), "h1", el))
+    title_el = tree.find(".//title")
+    if title_el is not None and text_of(title_el):
+        out.append(_TitleCandidate(clean_title(text_of(title_el), names), "<title>"))
+    return [c for c in out if c.value]
 
 
 def find_title(tree, info: PageMeta, url: str, selector: str | None):
-    """(title, how, element): selector > h1 confirmed by metadata > og/JSON-LD > h1 > <title>."""
+    """(title, how, element): the registry selector, else the candidate most sources agree on.
+
+    Candidates: JSON-LD headline, og:title, twitter:title, the first <h1>s and
+    <title>, site-name affixes removed (``clean_title``).  A candidate's support is
+    the set of sources that print it, or print it plus an affix ("Headline - Section").
+    og:title and twitter:title count as one witness (one is usually copied from the
+    other) and <title> as none (it is the document title the others are cut from);
+    a tie goes to the order of ``_TITLE_SOURCES``.  The element returned is the
+    heading that prints the title (dates and the lead sit near it).
+    """
     if selector:
         for el in select(tree, selector):
             if text_of(el):
                 return text_of(el), f"selector {selector}", el
-    host = urlsplit(url).hostname or ""
-    metas = []
-    for key, how in (("og:title", "og:title"), ("twitter:title", "twitter:title")):
-        if info.meta.get(key):
-            metas.append((clean_title(info.meta[key], info.site_name, host), how))
-    headline = _jsonld_value(info, "headline") or _jsonld_value(info, "name")
-    if headline:
-        metas.append((clean_title(headline, info.site_name, host), "JSON-LD headline"))
-    title_el = tree.find(".//title")
-    if title_el is not None and text_of(title_el):
-        metas.append((clean_title(text_of(title_el), info.site_name, host), "<title>"))
-    h1s = [el for el in tree.iter("h1") if text_of(el)]
-    for el in h1s:
-        for value, how in metas:
-            if _same(text_of(el), value):
-                return text_of(el), f"h1 (matches {how})", el
-    if metas[:1] and metas[0][1] != "<title>":
-        heading = _heading_for(tree, metas[0][0])
-        return metas[0][0], metas[0][1], heading if heading is not None else (h1s or [None])[0]
-    for el in h1s:
-        if len(text_of(el)) >= 10:
-            return text_of(el), "first h1", el
-    if metas:
-        return metas[0][0], metas[0][1], _heading_for(tree, metas[0][0])
-    return None, "none", None
+    cands = _title_candidates(tree, info, url)
+    if not cands:
+        return None, "none", None
+    best, best_score, best_support = None, None, ()
+    for cand in cands:
+        if cand.source == "h1" and len(cand.value) < 10 and len(cands) > 1:
+            continue                        # a logo or section name in an <h1>
+        support = {_WITNESS[o.source] for o in cands if _carries(o.value, cand.value)}
+        support.discard(None)
+        score = (len(support), -_TITLE_SOURCES.index(cand.source))
+        if best_score is None or score > best_score:
+            best, best_score, best_support = cand, score, sorted(support)
+    if best is None:
+        best = cands[0]
+    heading = best.element
+    if heading is None:
+        heading = next((c.element for c in cands if c.element is not None
+                        and _same(c.value, best.value)), None)
+    if heading is None:
+        heading = _heading_for(tree, best.value)
+    if heading is None:
+        heading = next((c.element for c in cands if c.element is not None), None)
+    how = best.source
+    if best_support and best_support != [_WITNESS[best.source]]:
+        how += f" (agreed by {', '.join(best_support)})"
+    return best.value, how, heading
 
 
 def _heading_for(tree, title: str):

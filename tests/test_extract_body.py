@@ -1,0 +1,77 @@
+"""Body text rules of the generic path that unseen sites showed (cases written here, ru/kk)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.sites.base import join_source_breaks
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    # an icon inside a link, indented over several source lines, as trafilatura prints it
+    ("Подробности на сайте \n   \n    \n    акимата, где опубликован список.",
+     "Подробности на сайте акимата, где опубликован список."),
+    ("Встреча прошла в доме культуры.\n    Аким ответил на вопросы.",
+     "Встреча прошла в доме культуры. Аким ответил на вопросы."),
+    ("Жиналыс өтті.  \nӘкім сұрақтарға жауап берді.", "Жиналыс өтті. Әкім сұрақтарға жауап берді."),
+    # a bare line break is trafilatura's paragraph break and stays
+    ("Первый абзац о встрече.\nВторой абзац о решениях.",
+     "Первый абзац о встрече.\nВторой абзац о решениях."),
+    ("", ""),
+])
+def test_source_indentation_inside_a_paragraph_is_joined(raw, expected):
+    assert join_source_breaks(raw) == expected
+
+
+def test_joined_text_keeps_paragraph_count_of_the_page():
+    paragraphs = [f"Абзац {n}: жители района обсудили с акимом ремонт дорог и подачу воды."
+                  for n in range(5)]
+    assert join_source_breaks("\n".join(paragraphs)).split("\n") == paragraphs
+
+
+#: distinct paragraphs (the evidence probe is a paragraph's middle)
+_TOPICS = ("дороги и мосты", "водоснабжение сёл", "школьный транспорт", "тарифы на тепло",
+           "детские площадки", "уличное освещение")
+
+
+def _chunked_page() -> str:
+    first = "".join(f"<p>Часть первая: общественный совет обсудил отчёт акимата, тема {t}, "
+                    f"с участием жителей района и депутатов.</p>" for t in _TOPICS[:3])
+    second = "".join(f"<p>Часть вторая: маслихат предложил слушания, тема {t}, до конца "
+                     f"текущего года в каждом сельском округе.</p>" for t in _TOPICS[3:])
+    teaser = ("<div class='teaser-box'><p>Читайте также: в соседней области открыли новый "
+              "центр поддержки волонтёров и некоммерческих организаций.</p></div>")
+    return ("<html><body><article><h1>Совет обсудил отчёт акимата</h1>"
+            f"<div class='article-chunk'>{first}</div><div class='ad'>Реклама</div>"
+            f"{teaser}<div class='article-chunk'>{second}</div></article></body></html>")
+
+
+def test_further_chunks_of_the_article_are_put_back_in_order():
+    from pipelines.sites.base import parse_html
+    from pipelines.sites.evidence import continued_chunks, read_evidence
+
+    ev = read_evidence(parse_html(_chunked_page()))
+    held = "\n".join(p for p in ev.paragraphs if p.startswith("Часть первая"))
+    text, added = continued_chunks(ev, held)
+    lines = text.split("\n")
+    assert added == 3
+    assert [ln.split(":")[0] for ln in lines] == ["Часть первая"] * 3 + ["Часть вторая"] * 3
+    assert not any("Читайте также" in ln for ln in lines)     # another kind of container
+
+
+def test_nothing_is_added_when_the_text_holds_every_chunk():
+    from pipelines.sites.base import parse_html
+    from pipelines.sites.evidence import continued_chunks, read_evidence
+
+    ev = read_evidence(parse_html(_chunked_page()))
+    held = "\n".join(p for p in ev.paragraphs if p.startswith("Часть"))
+    assert continued_chunks(ev, held) == (held, 0)
+
+
+def test_text_about_subscribing_is_not_a_paywall():
+    from pipelines.cleanup import clean_text
+
+    body = "Первый абзац статьи о форуме неправительственных организаций в регионе страны."
+    line = "Читатели могут подписаться на рассылку фонда, чтобы прочитать полный текст закона."
+    result = clean_text(f"{body}\n{line}\nПоследний абзац статьи остается на месте, как и был.")
+    assert line in result.text
