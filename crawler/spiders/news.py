@@ -382,6 +382,13 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         level = logging.ERROR if role in ("feed", "sitemap", "listing") else logging.WARNING
         self.logger.log(level, "%s: %s %s failed: %s", source_id, role, url, error)
 
+    def article_lost(self, source_id: str, url: str, status: int | None, error: str,
+                     via: str | None = None) -> None:
+        """A page fetched fine but lost in processing (pipelines.pool: a time limit, a
+        crashed worker): a failed article, fetched again by a later run."""
+        self.fetched_ok.discard(canonical_url(url))
+        self.failure(source_id, "article", url, status, error, via=via)
+
     def on_error(self, failure: Failure):
         request = failure.request
         source_id = request.meta.get("source_id", "?")
