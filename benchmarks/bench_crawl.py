@@ -102,8 +102,12 @@ def article_page(host: str, n: int, rng: random.Random, total: int) -> str:
             f"<p>© 2025 Вести. Все права защищены.</p></footer>{script}</body></html>")
     pad = 95_000 - len(page.encode())
     if pad > 0:  # reach ~95 KB with more sidebar teasers, as real pages do
-        extra = "".join(f'<div class="teaser"><a href="/tag/{k}">{_sentence(rng)}</a></div>'
-                        for k in range(pad // 160 + 1))
+        teasers, k = [], 0
+        while pad > 0:
+            teasers.append(f'<div class="teaser"><a href="/tag/{k}">{_sentence(rng)}</a></div>')
+            pad -= len(teasers[-1].encode())
+            k += 1
+        extra = "".join(teasers)
         page = page.replace("</aside></div><footer>", f"{extra}</aside></div><footer>", 1)
     return page
 
