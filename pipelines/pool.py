@@ -200,12 +200,13 @@ _CONTEXT: Any = None
 
 
 def _context() -> Any:
-    """The ``forkserver`` context, its server preloading the chain (``spawn`` elsewhere)."""
+    """The ``forkserver`` context, its server warmed up once (``pipelines.poolwarm``);
+    ``spawn`` where there is no fork server."""
     global _CONTEXT
     if _CONTEXT is None:
         try:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["pipelines.pool", "pipelines.chain"])
+            ctx.set_forkserver_preload(["pipelines.pool", "pipelines.poolwarm"])
         except ValueError:
             ctx = multiprocessing.get_context("spawn")
         _CONTEXT = ctx
@@ -380,6 +381,12 @@ def _filled_fields() -> tuple[str, ...]:
 
 _FILLED = _filled_fields()
 
+def in_process(settings: Any) -> bool:
+    """Whether pages are processed in the Scrapy process (no pool) under ``settings``."""
+    return (pool_size(settings) == 1 and not settings.getfloat("CIVMON_PAGE_TIMEOUT", 30.0)
+            and not settings.get("CIVMON_PAGE_HANDLER"))
+
+
 def pool_size(settings: Any) -> int:
     """``CIVMON_WORKERS`` as a number of processes (0: one per core)."""
     n = settings.getint("CIVMON_WORKERS", 0)
@@ -403,7 +410,7 @@ class PoolPipeline:
         self.size = pool_size(s)
         self.timeout = max(0.0, s.getfloat("CIVMON_PAGE_TIMEOUT", 30.0))
         self.handler = s.get("CIVMON_PAGE_HANDLER") or None
-        self.in_process = self.size == 1 and not self.timeout and not self.handler
+        self.in_process = in_process(s)
         raw = s.get("CIVMON_RELEVANCE_THRESHOLD")
         minutes = s.getint("CIVMON_DATE_MAX_SKEW_MINUTES", 15)
         self.options = ChainOptions(

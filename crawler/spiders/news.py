@@ -103,7 +103,10 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         spider.revisit_max = settings.getint("CIVMON_REVISIT_MAX", 100)
         spider.stop_paging_known = settings.getbool("CIVMON_STOP_PAGING_KNOWN", True)
         spider.max_html_bytes = settings.getint("CIVMON_MAX_HTML_BYTES", 5 * 1024 * 1024)
-        _warm_up()
+        from pipelines.pool import in_process
+
+        if in_process(settings):  # else the page workers warm up (pipelines.pool)
+            _warm_up()
         from crawler.logformat import install_network_filter
 
         install_network_filter()
