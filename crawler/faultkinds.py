@@ -13,6 +13,8 @@ from __future__ import annotations
 
 #: (substring of the error, kind), first match wins.
 _BY_ERROR = (
+    ("extraction timed out", "extraction_timeout"),  # pipelines.pool: CIVMON_PAGE_TIMEOUT
+    ("worker process crashed", "worker_crash"),       # pipelines.pool: the page's worker died
     ("blocked address", "blocked_address"),
     ("truncated body", "truncated"),
     ("undecodable body", "undecodable"),

@@ -49,7 +49,8 @@ POSITIVE = {"CIVMON_COMMIT_EVERY": int, "CIVMON_MAX_HTML_BYTES": int, "DOWNLOAD_
 #: ... or numbers >= 0.
 NON_NEGATIVE = {"CIVMON_COMMIT_SECONDS": float, "CIVMON_REVISIT_DAYS": float,
                 "CIVMON_REVISIT_MAX": int, "DOWNLOAD_DELAY": float, "RETRY_TIMES": int,
-                "DOWNLOAD_MAXSIZE": int, "CIVMON_DATE_MAX_SKEW_MINUTES": int}
+                "DOWNLOAD_MAXSIZE": int, "CIVMON_DATE_MAX_SKEW_MINUTES": int,
+                "CIVMON_WORKERS": int, "CIVMON_PAGE_TIMEOUT": float}
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 

@@ -14,6 +14,10 @@ civmon's own settings share the ``CIVMON_`` prefix; override any of them with
 - ``CIVMON_REVISIT_DAYS``: revisit articles fetched this many days back (0: off)
 - ``CIVMON_REVISIT_MAX``: at most this many revisits per source and run
 - ``CIVMON_STOP_PAGING_KNOWN``: stop paging a listing at a page of only known links
+- ``CIVMON_WORKERS``: page-processing worker processes (default 0: one per core; 1
+  with ``CIVMON_PAGE_TIMEOUT=0``: in the Scrapy process; ``pipelines.pool``)
+- ``CIVMON_PAGE_TIMEOUT``: seconds one page's processing may take before it is
+  abandoned and failed as ``extraction_timeout`` (default 30; 0: no limit)
 - ``CIVMON_DATE_MAX_SKEW_MINUTES``: how far past the fetch time a date may lie
 - ``CIVMON_LOCK``: refuse to run two crawls on one database at once (default True)
 - ``CIVMON_ALLOW_LOOPBACK``: loopback addresses the crawl may connect to: true, or a
@@ -75,6 +79,8 @@ LOG_FORMATTER = "crawler.logformat.QuietLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 
 ITEM_PIPELINES = {
+    # page processing in worker processes (CIVMON_WORKERS, CIVMON_PAGE_TIMEOUT)
+    "pipelines.pool.PoolPipeline": 50,
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.dates.DatesPipeline": 200,
     "pipelines.relevance.RelevancePipeline": 300,
@@ -99,6 +105,12 @@ CIVMON_MAX_HTML_BYTES = 5 * 1024 * 1024
 CIVMON_REVISIT_DAYS = 2
 CIVMON_REVISIT_MAX = 100
 CIVMON_STOP_PAGING_KNOWN = True
+# Page processing (pipelines.pool): worker processes (0: one per core; 1 with no page
+# time limit: in the Scrapy process) and the seconds one page may take (0: no limit).
+CIVMON_WORKERS = 0
+CIVMON_PAGE_TIMEOUT = 30.0
+# Tests only: `module.function` run by the workers instead of the chain (pipelines.pool).
+CIVMON_PAGE_HANDLER = ""
 
 # Relevance (pipelines.relevance); empty: the packaged rules and their threshold.
 CIVMON_RELEVANCE_THRESHOLD = ""

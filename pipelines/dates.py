@@ -361,7 +361,7 @@ class DatesPipeline:
     def process_item(self, item: Any) -> Any:
         from pipelines.chain import dates_stage
 
-        choice = dates_stage(item, max_skew=self.max_skew)
+        choice = item.decided.get("dates") or dates_stage(item, max_skew=self.max_skew)
         for _cand, reason in choice.rejected:
             self._inc(f"civmon/dates/rejected/{reason}")
         if choice.parsed is None or choice.candidate is None:

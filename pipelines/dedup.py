@@ -250,7 +250,8 @@ class DedupPipeline:
 
         from pipelines.chain import keys_stage  # the one call of the key functions
 
-        keys_stage(item)
+        if "keys" not in item.decided:  # else a worker filled them (pipelines.pool)
+            keys_stage(item)
         if item.canonical_url in self._seen_urls:
             self.stats.inc_value("civmon/dedup/same_url_in_run")
             raise DropItem(f"already processed in this run: {item.canonical_url}",

@@ -202,7 +202,7 @@ class ExtractPipeline:
     def process_item(self, item):
         from pipelines.chain import extract_stage
 
-        article = extract_stage(item)
+        article = item.decided.get("extract") or extract_stage(item)  # (pipelines.pool)
         if article.explain.get("error"):
             self._inc("extract/error")
             self._inc(f"source/{item.source_id}/extract_error")

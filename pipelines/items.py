@@ -83,6 +83,11 @@ class ArticleItem:
     canonical_url: str | None = None
     content_hash: str | None = None
 
+    # -- worker pool (pipelines.pool) -----------------------------------------
+    decided: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Stage name -> its decision, when a worker process ran the stages: each stage's
+    wrapper takes its decision from here instead of running the stage again."""
+
     # -- store ----------------------------------------------------------------
     id: int | None = None
     duplicate_of: int | None = None

@@ -346,7 +346,8 @@ class RelevancePipeline:
     def process_item(self, item: ArticleItem) -> ArticleItem:
         from pipelines.chain import relevance_stage  # the one call of classify
 
-        r = relevance_stage(item, threshold=self.threshold, rules=self.rules)
+        r = item.decided.get("relevance") or relevance_stage(item, threshold=self.threshold,
+                                                             rules=self.rules)
         self.stats.inc_value("civmon/relevance/relevant" if r.relevant
                              else "civmon/relevance/other")
         if r.traps:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.schema import Article, Source, to_utc_text
@@ -55,6 +55,11 @@ def stored_rows(session: Session, *conditions) -> Iterator[Stored]:
             yield Stored(id=r[0], source_id=r[1], text=r[2], title=r[3], published_at=r[4],
                          fetched_at=r[5], timezone=r[6], source_name=r[7], source_homepage=r[8],
                          attributed_to=r[9], duplicate_of=r[10], story_id=r[11])
+
+
+def _chunks(keys: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(keys), size):
+        yield keys[i:i + size]
 
 
 def published_between(first_day: str, end_day: str):
@@ -84,6 +89,9 @@ class ArticleWriter:
         self.replaced_kind = "exact_duplicate"
         """How the former originals in ``demoted`` were linked."""
         self.tags = TagWriter(session)
+        self._known_urls: dict[str, int | None] = {}
+        self._originals: dict[str, int | None] = {}
+        """The answers of the last ``prefetch`` (None: not stored / no original)."""
 
     def _window(self, first_day: str, end_day: str) -> Iterator[Stored]:
         return stored_rows(self.session, published_between(first_day, end_day))
@@ -96,13 +104,38 @@ class ArticleWriter:
             return [(r[0], r[1]) for r in self.session.execute(
                 select(Article.id, Article.story_id).where(Article.canonical_url.in_(urls)))]
 
+    def prefetch(self, items: list[ArticleItem]) -> None:
+        """Look a batch's canonical URLs and content hashes up in two queries (the
+        per-item lookups then read the answers; rows this batch writes are in the
+        dedup index's own maps, and a repointed group drops the hash answers)."""
+        urls = list(dict.fromkeys(i.canonical_url for i in items if i.canonical_url))
+        digests = list(dict.fromkeys(i.content_hash for i in items if i.content_hash))
+        self._known_urls = dict.fromkeys(urls)
+        self._originals = dict.fromkeys(digests)
+        with self.session.no_autoflush:
+            for chunk in _chunks(urls):
+                for url, article_id in self.session.execute(
+                        select(Article.canonical_url, Article.id)
+                        .where(Article.canonical_url.in_(chunk))):
+                    self._known_urls[url] = article_id
+            for chunk in _chunks(digests):
+                for digest, article_id in self.session.execute(
+                        select(Article.content_hash, func.min(Article.id))
+                        .where(Article.content_hash.in_(chunk), Article.duplicate_of.is_(None))
+                        .group_by(Article.content_hash)):
+                    self._originals[digest] = article_id
+
     def _stored_url(self, canonical: str) -> int | None:
+        if canonical in self._known_urls:
+            return self._known_urls[canonical]
         with self.session.no_autoflush:
             return self.session.scalar(
                 select(Article.id).where(Article.canonical_url == canonical)
             )
 
     def _original(self, digest: str) -> int | None:
+        if digest in self._originals:
+            return self._originals[digest]
         with self.session.no_autoflush:
             return self.session.scalar(
                 select(Article.id)
@@ -195,6 +228,7 @@ class ArticleWriter:
     def _repoint(self, old_original: int, new_original: int,
                  similarity: float | None = None) -> None:
         """Point the old original and all its copies at the new, older original."""
+        self._originals.clear()  # which row is a group's original has changed
         demoted = self.session.get(Article, old_original)
         if demoted is not None:
             self.demoted.append(demoted.source_id)
@@ -322,6 +356,7 @@ class StorePipeline:
     def _write(self, batch: list[ArticleItem]) -> list[tuple]:
         assert self.writer is not None and self.session is not None
         counts: list[tuple[str, ArticleItem | None, str, list[str], str]] = []
+        self.writer.prefetch(batch)
         for item in batch:
             row = self.writer.write(item)
             counts.append((item.source_id, item if row is not None else None,

@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_TIMEOUT=2",
         "RETRY_TIMES=1", "REDIRECT_MAX_TIMES=3", "LOG_LEVEL=WARNING",
         # the fault and sample webs live on loopback, refused by default (crawler.netguard)
-        "CIVMON_ALLOW_LOOPBACK=True")
+        "CIVMON_ALLOW_LOOPBACK=True",
+        # a handful of pages: processed in the crawl's own process, one start-up instead
+        # of a fork server and workers (tests/test_pool.py and the demo tests run the pool)
+        "CIVMON_WORKERS=1", "CIVMON_PAGE_TIMEOUT=0")
 
 
 def crawl_args(registry: Path, db: Path, *settings: str) -> list[str]:

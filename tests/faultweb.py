@@ -2,8 +2,11 @@
 
 ``FaultWeb(n_articles)`` serves ``/feed.xml`` (RSS of every article and fault
 URL), ``/a/<n>`` good articles, ``/f/<fault>`` faulty article pages, and
-``/bad/<kind>`` malformed discovery documents.  ``delay`` slows good articles
-down (the kill -9 test needs a crawl that lasts a few seconds).  Nothing
+``/bad/<kind>`` malformed discovery documents.  Two faults are served only when
+asked for (``faults=``): ``paragraphs`` (``huge_paras`` short paragraphs, slow to
+extract) and ``crash-me`` (a good page on which tests/poolhooks.py kills a worker).
+``delay`` slows good articles down (the kill -9 test needs a crawl that lasts a
+few seconds).  Nothing
 leaves 127.0.0.x.
 """
 
@@ -163,6 +166,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "huge":
             filler = "<p>" + "мусор " * 200 + "</p>"
             return self._send(article_html(1008, extra=filler * web.huge_paras).encode())
+        if fault == "paragraphs":  # many short paragraphs: seconds of extraction
+            filler = "".join(f"<p>Абзац {k}: общественный совет обсудил гранты.</p>"
+                             for k in range(web.huge_paras))
+            return self._send(article_html(1013, extra=filler).encode())
+        if fault == "crash-me":  # a good page: tests/poolhooks.py kills its worker on it
+            return self._send(article_html(1014).encode())
         if fault == "loop":
             self.send_response(302)
             self.send_header("Location", f"{base}/f/loop")

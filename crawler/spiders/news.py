@@ -104,7 +104,10 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         spider.revisit_max = settings.getint("CIVMON_REVISIT_MAX", 100)
         spider.stop_paging_known = settings.getbool("CIVMON_STOP_PAGING_KNOWN", True)
         spider.max_html_bytes = settings.getint("CIVMON_MAX_HTML_BYTES", 5 * 1024 * 1024)
-        _warm_up()
+        from pipelines.pool import in_process
+
+        if in_process(settings):  # else the page workers warm up (pipelines.pool)
+            _warm_up()
         from crawler.logformat import install_network_filter
 
         install_network_filter()
@@ -379,6 +382,13 @@ class NewsSpider(RevisitMixin, scrapy.Spider):
         # A network error or a 404 is the web being the web: WARNING, no traceback.
         level = logging.ERROR if role in ("feed", "sitemap", "listing") else logging.WARNING
         self.logger.log(level, "%s: %s %s failed: %s", source_id, role, url, error)
+
+    def article_lost(self, source_id: str, url: str, status: int | None, error: str,
+                     via: str | None = None) -> None:
+        """A page fetched fine but lost in processing (pipelines.pool: a time limit, a
+        crashed worker): a failed article, fetched again by a later run."""
+        self.fetched_ok.discard(canonical_url(url))
+        self.failure(source_id, "article", url, status, error, via=via)
 
     def on_error(self, failure: Failure):
         request = failure.request

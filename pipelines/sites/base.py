@@ -108,6 +108,68 @@ class RawArticle:
     """Short blocks next to the body that may credit a supplier (for attribution)."""
 
 
+#: A CSS selector of one element, no combinator, no pseudo-class (``div``, ``.x``,
+#: ``[class*=share]``, ``a.b[id~=c]``): whether an element matches it depends on the
+#: element alone, so it can be tested on a short list of candidates.
+_SIMPLE_CSS = re.compile(r"^[\w*-]*(?:[.#][\w-]+|\[[^\]]*\])*$")
+
+
+@lru_cache(maxsize=256)
+def _prune_plan(selectors: tuple[str, ...]) -> tuple[etree.XPath | None, dict[str, etree.XPath]]:
+    """One XPath for the union of the simple CSS selectors, and each one's test of a
+    node-set ``$c`` (the other selectors are evaluated on their own, as before)."""
+    from lxml.cssselect import CSSSelector, LxmlTranslator
+
+    simple = [s for s in dict.fromkeys(selectors)
+              if not meta.is_xpath(s) and _SIMPLE_CSS.match(s) and s.strip()]
+    tests: dict[str, etree.XPath] = {}
+    paths = []
+    for s in simple:
+        try:
+            paths.append(CSSSelector(s).path)
+            tests[s] = etree.XPath("$c/" + LxmlTranslator().css_to_xpath(s, prefix="self::"))
+        except Exception:  # a selector cssselect refuses: evaluated alone, as before
+            tests.pop(s, None)
+            continue
+    union = etree.XPath(" | ".join(paths)) if paths else None
+    return union, tests
+
+
+class PruneCandidates:
+    """Each prune selector's matches, from one scan of the tree for the simple ones.
+
+    ``matches(selector)`` is what ``meta.select(tree, selector)`` would return at
+    that moment: elements a previous rule removed (detached subtrees) are left out.
+    """
+
+    def __init__(self, tree, selectors: tuple[str, ...]) -> None:
+        self.tree = tree
+        self.union, self.tests = _prune_plan(tuple(selectors))
+        self.found = [el for el in self.union(tree) if isinstance(el, etree._Element)] \
+            if self.union is not None else []
+
+    def matches(self, selector: str) -> list:
+        test = self.tests.get(selector)
+        if test is None:
+            return meta.select(self.tree, selector)
+        if not self.found:
+            return []
+        root = self.tree
+        return [el for el in test(root, c=self.found) if _attached(el, root)]
+
+
+def _attached(el, root) -> bool:
+    while True:
+        parent = el.getparent()
+        if parent is None:
+            return el is root
+        el = parent
+
+
+def prune_candidates(tree, selectors: tuple[str, ...]) -> PruneCandidates:
+    return PruneCandidates(tree, selectors)
+
+
 @lru_cache(maxsize=1)
 def _prune_lists() -> dict[str, tuple[str, ...]]:
     raw = resources.files("pipelines").joinpath("rules/extract.toml").read_text("utf-8")
@@ -249,8 +311,10 @@ class GenericExtractor:
         hidden = sum(len(el.text_content()) for el in page.iter("script", "style", "template"))
         limit = (len(page.text_content()) - hidden) / 2
         count = 0
-        for selector in self.prune_selectors():
-            found = [el for el in meta.select(tree, selector)
+        selectors = self.prune_selectors()
+        candidates = prune_candidates(tree, selectors)
+        for selector in selectors:
+            found = [el for el in candidates.matches(selector)
                      if el.getparent() is not None and el not in keep]
             outer = set(found)
             # what the rule would remove in all: many small matches can hold the

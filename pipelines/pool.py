@@ -1,0 +1,516 @@
+"""Page processing in worker processes: both cores, a time limit per page, crash isolation.
+
+A crawl reads pages in the Scrapy process (one core: downloads, the reactor, the
+store); extraction, dates, relevance and the dedup keys (``pipelines.chain``'s
+stages, what ``run_chain`` does) are CPU work that can run elsewhere.
+:class:`PoolPipeline` is the first item pipeline: it hands each page to a
+:class:`PagePool` of worker processes and returns a Deferred, so the reactor
+keeps downloading while the workers extract.  The stage wrappers after it
+(``ExtractPipeline`` ... ``DedupPipeline``) find each stage's decision on the
+item (``ArticleItem.decided``) and only count; the dedup decision and the store
+stay in the Scrapy process, in one place, as in a one-process run.
+
+Results are released in the order the pages entered the pool (a reorder
+buffer), so the store sees the items in the order the spider produced them, as
+it would in-process: a pool of N gives the same rows as a pool of 1.
+
+Settings (``crawler/settings.py``):
+
+* ``CIVMON_WORKERS``: worker processes (0, the default: one per core available
+  to this process).  ``1`` with ``CIVMON_PAGE_TIMEOUT=0`` processes pages in the
+  Scrapy process, as before the pool existed.
+* ``CIVMON_PAGE_HANDLER``: tests only: ``module.function`` a worker runs on each
+  ``PageTask`` instead of :func:`run_page` (tests/poolhooks.py crashes a worker
+  with it); empty in any real crawl.
+* ``CIVMON_PAGE_TIMEOUT``: seconds one page may take (default 30; 0: no limit).
+  A page over it is abandoned: its worker is killed and replaced, the page is
+  recorded as failed (fault kind ``extraction_timeout``).  The limit needs a
+  process to kill, so with ``CIVMON_WORKERS=1`` and a limit the page runs in one
+  worker process: a Python thread cannot be stopped, and an alarm signal would
+  neither interrupt lxml's C code nor free the reactor while it waits.
+
+A worker that dies on a page (segfault, ``os._exit``, killed by the OOM
+killer) costs that page only: it is recorded as failed (fault kind
+``worker_crash``, with its URL in ``crawl_run_failures``), the worker is
+replaced and the crawl goes on.  Workers start once per crawl (``forkserver``:
+forked from a server that imported the chain once, never from the Scrapy
+process with its reactor and sockets) and warm up trafilatura, the language
+identifier and the lexicons before the first page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from crawler.registry import Source
+    from pipelines.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+#: The failure messages the spider records; ``crawler.faultkinds`` names their kinds.
+TIMEOUT_ERROR = "extraction timed out"
+CRASH_ERROR = "worker process crashed"
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class ChainOptions:
+    """What the stages read from the settings (sent to each worker once)."""
+
+    max_skew: timedelta
+    threshold: float | None = None
+    rules_dir: str | None = None
+
+
+@dataclass
+class PageTask:
+    """One page for a worker: the fetch fields of an ``ArticleItem``."""
+
+    source_id: str
+    url: str
+    html: str
+    fetched_at: datetime
+    discovered_via: str = ""
+    discovery_date: str | None = None
+    source: Source | None = None
+    """Sent only when the worker was not given this source at start."""
+
+
+@dataclass
+class PageOutcome:
+    """What came back for one page: ``kind`` is ``ok``, ``timeout`` or ``crash``."""
+
+    kind: str
+    item: ArticleItem | None = None
+    """The filled item (no html, no source) when ``ok``."""
+    decided: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""
+    seconds: float = 0.0
+
+
+# -- the worker side --------------------------------------------------------------------
+
+_SOURCES: dict[str, Source] = {}
+_OPTIONS: ChainOptions | None = None
+_RULES: Any = None
+
+
+def run_page(task: PageTask) -> tuple[ArticleItem, dict[str, Any]]:
+    """The chain's stages on one page, as the crawl's wrappers would run them in turn.
+
+    Stops after extraction when the page holds no article (``ExtractPipeline``
+    drops it then).  Returns the filled item without its html and source, and each
+    stage's decision, ready to be pickled back.
+    """
+    from pipelines.chain import dates_stage, extract_stage, keys_stage, relevance_stage
+    from pipelines.items import ArticleItem
+
+    options = _OPTIONS or ChainOptions(max_skew=timedelta(minutes=15))
+    source = task.source if task.source is not None else _SOURCES.get(task.source_id)
+    item = ArticleItem(source_id=task.source_id, url=task.url, html=task.html,
+                       fetched_at=task.fetched_at, source=source,
+                       discovered_via=task.discovered_via, discovery_date=task.discovery_date)
+    decided: dict[str, Any] = {"extract": extract_stage(item)}
+    article = decided["extract"]
+    if article.text and not article.explain.get("error"):
+        decided["dates"] = dates_stage(item, max_skew=options.max_skew)
+        decided["relevance"] = relevance_stage(item, threshold=options.threshold, rules=_RULES)
+        keys_stage(item)
+        decided["keys"] = None
+    item.html, item.source = "", None
+    if item.relevance is not None:  # the Scrapy process has the same rules loaded
+        item.relevance = decided["relevance"] = replace(item.relevance, rules=None)
+    return item, decided
+
+
+def _worker_main(conn: Connection, sources: dict[str, Source], options: ChainOptions,
+                 handler: str | None) -> None:
+    """A worker's loop: warm up, then one task in, one result out, until None."""
+    global _OPTIONS, _RULES
+    import importlib
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the Scrapy process's business
+    _SOURCES.update(sources)
+    _OPTIONS = options
+    func = run_page
+    if handler:  # tests: another function in place of run_page (CIVMON_PAGE_HANDLER)
+        module, _, name = handler.rpartition(".")
+        func = getattr(importlib.import_module(module), name)
+    if getattr(func, "needs_chain", True):  # a test handler may say it does not
+        from pipelines.relevance import load_rules
+
+        _RULES = load_rules(options.rules_dir)
+        _warm_up()
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:  # finish: report this process's whole CPU time and peak memory
+            import resource
+
+            ru = resource.getrusage(resource.RUSAGE_SELF)
+            conn.send(("bye", ru.ru_utime + ru.ru_stime, ru.ru_maxrss))
+            return
+        started = time.process_time()
+        try:
+            result = func(task)
+            conn.send(("ok", result, time.process_time() - started))
+        except Exception as exc:  # the chain catches its own; anything else is reported
+            conn.send(("error", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                       time.process_time() - started))
+
+
+def _warm_up() -> None:
+    """Load trafilatura's, the language identifier's and the lexicons' data now."""
+    from datetime import UTC
+
+    from pipelines.chain import process_page
+
+    sentence = "Общественный совет обсудил гранты неправительственным организациям. "
+    process_page(f"<html><body><article><p>{sentence * 12}</p></article></body></html>",
+                 url="http://localhost/warm-up", source=None, now=datetime.now(UTC))
+
+
+# -- the Scrapy-process side ------------------------------------------------------------
+
+_CONTEXT: Any = None
+
+
+def _context() -> Any:
+    """The ``forkserver`` context, its server warmed up once (``pipelines.poolwarm``);
+    ``spawn`` where there is no fork server."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        try:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["pipelines.pool", "pipelines.poolwarm"])
+        except ValueError:
+            ctx = multiprocessing.get_context("spawn")
+        _CONTEXT = ctx
+    return _CONTEXT
+
+
+class Worker:
+    """One worker process and its pipe; used by one pool thread at a time."""
+
+    def __init__(self, sources: dict[str, Source], options: ChainOptions,
+                 handler: str | None = None) -> None:
+        self.sources, self.options, self.handler = sources, options, handler
+        self.process: Any = None
+        self.conn: Connection | None = None
+        self.pages = 0
+        self.cpu = 0.0
+        """CPU seconds of the tasks run (all this worker's processes)."""
+        self.total_cpu = 0.0
+        """The last process's whole CPU time (warm-up included), reported at close."""
+        self.maxrss_kb = 0
+
+    def start(self, wait: float = 300.0) -> None:
+        ctx = _context()
+        parent, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, name="civmon-worker", daemon=True,
+                                   args=(child, self.sources, self.options, self.handler))
+        self.process.start()
+        child.close()
+        self.conn = parent
+        if not parent.poll(wait):
+            self.stop()
+            raise RuntimeError(f"page worker did not start within {wait:.0f} s")
+        try:
+            parent.recv()  # ("ready", pid)
+        except (EOFError, OSError):
+            code = self.process.exitcode
+            self.stop()
+            raise RuntimeError(f"page worker exited while starting (status {code})") from None
+
+    def run(self, task: Any, timeout: float | None) -> PageOutcome:
+        """Send one task and wait for its result, at most ``timeout`` seconds."""
+        assert self.conn is not None
+        started = time.monotonic()
+        try:
+            self.conn.send(task)
+            ready = self.conn.poll(timeout)
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            return self._crashed(f"{type(exc).__name__}", started)
+        if not ready:
+            self.restart()
+            return PageOutcome("timeout", seconds=time.monotonic() - started,
+                               detail=f"{TIMEOUT_ERROR} after {timeout:g} s")
+        try:
+            message = self.conn.recv()
+        except (EOFError, OSError):
+            return self._crashed("", started)
+        elapsed = time.monotonic() - started
+        self.pages += 1
+        self.cpu += message[-1]
+        if message[0] == "ok":
+            return PageOutcome("ok", *message[1], seconds=elapsed)
+        return PageOutcome("error", detail=message[1], seconds=elapsed)
+
+    def _crashed(self, why: str, started: float) -> PageOutcome:
+        if self.process is not None:
+            self.process.join(5)
+        code = self.process.exitcode if self.process is not None else None
+        self.restart()
+        detail = f"{CRASH_ERROR} (exit status {code}{', ' + why if why else ''})"
+        return PageOutcome("crash", detail=detail, seconds=time.monotonic() - started)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+            self.conn = None
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(5)
+            self.process = None
+
+    def close(self) -> None:
+        """Ask the worker to finish, then make sure it has."""
+        if self.conn is not None and self.process is not None and self.process.is_alive():
+            with contextlib.suppress(OSError, BrokenPipeError, EOFError):
+                self.conn.send(None)
+                if self.conn.poll(5):
+                    _, self.total_cpu, self.maxrss_kb = self.conn.recv()
+            self.process.join(5)
+        self.stop()
+
+
+class PagePool:
+    """``size`` worker processes, each driven by its own thread; ``submit`` -> Future.
+
+    A task waits in the executor's queue until a worker is free; the thread
+    running it owns that worker for the task (so a timeout or a crash is known to
+    be that task's, and only that worker is replaced).
+    """
+
+    def __init__(self, size: int, *, sources: dict[str, Source] | None = None,
+                 options: ChainOptions | None = None, timeout: float | None = None,
+                 handler: str | None = None) -> None:
+        self.size = max(1, size)
+        self.timeout = timeout if timeout else None
+        options = options or ChainOptions(max_skew=timedelta(minutes=15))
+        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        self.workers = [Worker(dict(sources or {}), options, handler)
+                        for _ in range(self.size)]
+        starters = [threading.Thread(target=w.start, daemon=True) for w in self.workers]
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join()
+        for w in self.workers:
+            if w.process is None:
+                self.close()
+                raise RuntimeError("a page worker failed to start")
+            self._idle.put(w)
+        self._threads = ThreadPoolExecutor(self.size, thread_name_prefix="civmon-pool")
+        self.restarts = 0
+
+    def _run(self, task: Any) -> PageOutcome:
+        worker = self._idle.get()
+        try:
+            outcome = worker.run(task, self.timeout)
+            if outcome.kind in ("timeout", "crash"):
+                self.restarts += 1
+            return outcome
+        finally:
+            self._idle.put(worker)
+
+    def submit(self, task: Any) -> Future[PageOutcome]:
+        return self._threads.submit(self._run, task)
+
+    def cpu_seconds(self) -> float:
+        """The workers' CPU time: whole processes when closed, else the tasks'."""
+        return sum(max(w.cpu, w.total_cpu) for w in self.workers)
+
+    def maxrss_kb(self) -> int:
+        """The workers' peak resident memory, summed (after ``close``)."""
+        return sum(w.maxrss_kb for w in self.workers)
+
+    def close(self) -> None:
+        threads = getattr(self, "_threads", None)
+        if threads is not None:
+            threads.shutdown(wait=True)
+        for w in self.workers:
+            w.close()
+
+
+# -- the Scrapy pipeline ----------------------------------------------------------------
+
+#: What the spider fills on an item: the rest is the stages' (copied back from a worker).
+_FETCH_FIELDS = frozenset({"source_id", "url", "html", "fetched_at", "source", "discovered_via",
+                           "discovery_date", "discovery_title", "http_status", "encoding",
+                           "decided"})
+
+
+def _filled_fields() -> tuple[str, ...]:
+    from dataclasses import fields
+
+    from pipelines.items import ArticleItem
+
+    return tuple(f.name for f in fields(ArticleItem) if f.name not in _FETCH_FIELDS)
+
+
+_FILLED = _filled_fields()
+
+def in_process(settings: Any) -> bool:
+    """Whether pages are processed in the Scrapy process (no pool) under ``settings``."""
+    return (pool_size(settings) == 1 and not settings.getfloat("CIVMON_PAGE_TIMEOUT", 30.0)
+            and not settings.get("CIVMON_PAGE_HANDLER"))
+
+
+def pool_size(settings: Any) -> int:
+    """``CIVMON_WORKERS`` as a number of processes (0: one per core)."""
+    n = settings.getint("CIVMON_WORKERS", 0)
+    return n if n > 0 else default_workers()
+
+
+class PoolPipeline:
+    """Runs the chain's stages of each page in a :class:`PagePool`; first in ITEM_PIPELINES.
+
+    In-process (``CIVMON_WORKERS=1`` and ``CIVMON_PAGE_TIMEOUT=0``) it passes
+    items through untouched.  Otherwise the pool starts at ``open_spider`` (once
+    per crawl) and stops at ``close_spider``.  Counts ``civmon/pool/*``:
+    ``workers``, ``pages``, ``timeout``, ``crash``, ``error``, ``restarts``,
+    ``worker_cpu_ms``.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        s = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.size = pool_size(s)
+        self.timeout = max(0.0, s.getfloat("CIVMON_PAGE_TIMEOUT", 30.0))
+        self.handler = s.get("CIVMON_PAGE_HANDLER") or None
+        self.in_process = in_process(s)
+        raw = s.get("CIVMON_RELEVANCE_THRESHOLD")
+        minutes = s.getint("CIVMON_DATE_MAX_SKEW_MINUTES", 15)
+        self.options = ChainOptions(
+            max_skew=timedelta(minutes=minutes),  # as DatesPipeline reads it
+            threshold=float(raw) if raw not in (None, "") else None,
+            rules_dir=s.get("CIVMON_RELEVANCE_RULES") or None)
+        self.pool: PagePool | None = None
+        self._next = 0        # sequence number of the next page submitted
+        self._release = 0     # sequence number of the next result to hand on
+        self._done: dict[int, tuple[Any, ArticleItem, PageOutcome]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PoolPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        if self.in_process:
+            return
+        spider = self.crawler.spider
+        sources = dict(getattr(spider, "sources", {}) or {})
+        self.pool = PagePool(self.size, sources=sources, options=self.options,
+                             timeout=self.timeout or None, handler=self.handler)
+        self.stats.set_value("civmon/pool/workers", self.size)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.stats.set_value("civmon/pool/worker_cpu_ms",
+                                 round(self.pool.cpu_seconds() * 1000))
+            self.stats.set_value("civmon/pool/worker_maxrss_kb", self.pool.maxrss_kb())
+            self.stats.set_value("civmon/pool/restarts", self.pool.restarts)
+            self.pool = None
+
+    async def process_item(self, item: ArticleItem) -> Any:
+        if self.pool is None:
+            return item
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        return await maybe_deferred_to_future(self._submit(item))
+
+    def _submit(self, item: ArticleItem) -> Any:
+        """Send one page to the pool; a Deferred fired (in submission order) with the item."""
+        assert self.pool is not None
+        from twisted.internet import reactor
+        from twisted.internet.defer import Deferred
+
+        known = getattr(self.crawler.spider, "sources", {}) or {}
+        task = PageTask(source_id=item.source_id, url=item.url, html=item.html,
+                        fetched_at=item.fetched_at, discovered_via=item.discovered_via,
+                        discovery_date=item.discovery_date,
+                        source=None if item.source_id in known else item.source)
+        seq, self._next = self._next, self._next + 1
+        d: Deferred = Deferred()
+        future = self.pool.submit(task)
+
+        def arrived(f: Future[PageOutcome]) -> None:
+            try:
+                outcome = f.result()
+            except Exception as exc:  # the pool itself failed: that page is lost, said so
+                outcome = PageOutcome("crash", detail=f"{CRASH_ERROR} ({exc})")
+            reactor.callFromThread(self._arrived, seq, d, item, outcome)
+
+        future.add_done_callback(arrived)
+        return d
+
+    def _arrived(self, seq: int, d: Any, item: ArticleItem, outcome: PageOutcome) -> None:
+        """Hand results on in submission order (the store sees the spider's order)."""
+        self._done[seq] = (d, item, outcome)
+        while self._release in self._done:
+            d, item, outcome = self._done.pop(self._release)
+            self._release += 1
+            try:
+                result = self._apply(item, outcome)
+            except Exception as exc:  # DropItem, or a page lost with its reason
+                d.errback(exc)
+            else:
+                d.callback(result)
+
+    def _apply(self, item: ArticleItem, outcome: PageOutcome) -> ArticleItem:
+        from scrapy.exceptions import DropItem
+
+        self.stats.inc_value("civmon/pool/pages")
+        if outcome.kind == "ok" and outcome.item is not None:
+            filled = outcome.item
+            relevance = outcome.decided.get("relevance")
+            if relevance is not None:  # the rules stayed here; the store's tags read them
+                from pipelines.relevance import load_rules
+
+                filled.relevance = outcome.decided["relevance"] = replace(
+                    relevance, rules=load_rules(self.options.rules_dir))
+            for name in _FILLED:
+                setattr(item, name, getattr(filled, name))
+            item.decided = outcome.decided
+            return item
+        self.stats.inc_value(f"civmon/pool/{outcome.kind}")
+        error = outcome.detail or outcome.kind
+        if outcome.kind == "error":  # an exception outside the chain's own handling
+            logger.error("page processing failed: %s: %s", item.url, error)
+        spider = self.crawler.spider
+        if hasattr(spider, "article_lost"):
+            spider.article_lost(item.source_id, item.url, item.http_status, error,
+                                via=item.discovered_via or None)
+        raise DropItem(f"{error}: {item.url}")
