@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import random
 import resource
 import tempfile
@@ -210,8 +211,8 @@ def run(articles: list[dict], db: Path, checkpoints: list[int], baseline: bool) 
                 last_t, last_n, last_link = elapsed, n, linker_time
         session.commit()
         out["ids"] = ids
-        out["state"] = {r[0]: (r[1], r[2]) for r in session.execute(
-            select(Article.id, Article.duplicate_of, Article.story_id))}
+        out["state"] = {r[0]: (r[1], r[2], r[3]) for r in session.execute(
+            select(Article.id, Article.duplicate_of, Article.story_id, Article.similarity))}
     engine.dispose()
     return out
 
@@ -223,7 +224,7 @@ def quality(articles, reprint_of, pairs, ids, state) -> dict[str, float]:
     linked = sum(1 for i, j in reprint_of.items()
                  if state[ids[i]][0] is not None
                  and root(index_of[state[ids[i]][0]]) == j)
-    links = [(i, index_of[d]) for i, (_a, (d, _s)) in
+    links = [(i, index_of[d]) for i, (_a, (d, _s, _m)) in
              enumerate((ids[i], state[ids[i]]) for i in range(len(ids))) if d is not None]
     false_links = sum(1 for i, j in links if root(i) != root(j))
     negatives = sum(1 for a, b in pairs if state[ids[b]][0] == ids[a]
@@ -241,6 +242,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--checkpoints", default="10000,30000,100000")
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="write every article's (duplicate_of, story_id, similarity), in "
+                             "generation order, as JSON: to check two versions decide alike")
     args = parser.parse_args()
     checkpoints = sorted({min(int(c), args.n) for c in args.checkpoints.split(",")})
     world = World()
@@ -261,6 +265,14 @@ def main() -> None:
         print(f"{r['n']:>9} {r['ms']:>11.3f} {r['linker_ms']:>10.3f} {r['ms'] / base_ms:>11.2f} "
               f"{r['window']:>7} {r['rss']:>8.0f} {r['rss'] - result['rss_before']:>9.0f} "
               f"{r['peak']:>8.0f}")
+    if args.dump is not None:
+        index_of = {article_id: i for i, article_id in enumerate(result["ids"])}
+        rows = []
+        for article_id in result["ids"]:
+            dup, story, sim = result["state"][article_id]
+            rows.append([index_of.get(dup), index_of.get(story), sim])
+        args.dump.write_text(json.dumps(rows))
+        print(f"decisions written to {args.dump}")
     q = quality(articles, reprint_of, pairs, result["ids"], result["state"])
     print(f"planted reprints linked to their original: {q['recall']:.4f}; false links "
           f"{q['false_links']} of {q['links']} ({q['false_links'] / max(1, q['links']):.4%}); "
