@@ -136,24 +136,27 @@ def marks(text: str) -> set[str]:
     return out
 
 
-_HASHES: dict[str, int] = {}
-_MAX_HASHES = 300_000  # words repeat (Zipf): a bounded cache saves most encode+crc32 calls
+class _Hashes(dict):
+    """Word -> CRC-32 of its UTF-8, computed on a miss (``__missing__``): words repeat
+    (Zipf), so a bounded cache saves most encode+crc32 calls, and a hit costs one C
+    dict look-up inside ``map``."""
+
+    def __missing__(self, word: str) -> int:
+        h = zlib.crc32(word.encode("utf-8"))
+        if len(self) < _MAX_HASHES:
+            self[word] = h
+        return h
+
+
+_MAX_HASHES = 300_000
+_HASHES = _Hashes()
 _P = np.uint64(1_000_003)
 _P2 = _P * _P
 _MASK = np.uint64(0xFFFFFFFF)
 
 
 def _word_hashes(words: list[str]) -> np.ndarray:
-    cache = _HASHES
-    out = list(map(cache.get, words))
-    if None in out:
-        for i, h in enumerate(out):
-            if h is None:
-                w = words[i]
-                h = out[i] = zlib.crc32(w.encode("utf-8"))
-                if len(cache) < _MAX_HASHES:
-                    cache[w] = h
-    return np.array(out, dtype=np.uint64)
+    return np.fromiter(map(_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def _combine(h: np.ndarray) -> np.ndarray:
