@@ -16,19 +16,19 @@ loading the window's days, the insert.
 The baseline, measured in the same run on the first checkpoint's articles, is
 the same writer with the linker switched off (exact hash only, as before).
 Prints, at each checkpoint: ms/article since the previous checkpoint (all, and
-the linker's share: fingerprint, window, candidates, decision), the ratio to
-the baseline, articles held in the window, RSS (and its growth during the run:
-the generated articles themselves are in memory before it starts), peak RSS;
-at the end: recall of
-the planted reprints, false links (a link to anything but the planted
-original), hard-negative pairs linked, and false story merges (articles whose
-story holds another event).
+the linker's share: fingerprint, window, candidates, decision; wall clock and
+CPU time), the ratio to the baseline, articles held in the window, RSS (and its
+growth during the run: the generated articles themselves are in memory before
+it starts), peak RSS; at the end: recall of the planted reprints, false links
+(a link to anything but the planted original), hard-negative pairs linked,
+and false story merges (articles whose story holds another event).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import random
 import resource
 import tempfile
@@ -170,30 +170,33 @@ def run(articles: list[dict], db: Path, checkpoints: list[int], baseline: bool) 
         writer = ArticleWriter(session)
         if baseline:
             writer.linker = ExactOnly(lambda _a, _b: ())
-        linker_time = 0.0
+        linker_time = linker_cpu = 0.0
         decide, remember = writer.linker.decide, writer.linker.remember
 
         def timed_decide(*args, **kw):
-            nonlocal linker_time
-            t = time.perf_counter()
+            nonlocal linker_time, linker_cpu
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return decide(*args, **kw)
             finally:
                 linker_time += time.perf_counter() - t
+                linker_cpu += time.process_time() - c
 
         def timed_remember(*args, **kw):
-            nonlocal linker_time
-            t = time.perf_counter()
+            nonlocal linker_time, linker_cpu
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return remember(*args, **kw)
             finally:
                 linker_time += time.perf_counter() - t
+                linker_cpu += time.process_time() - c
 
         writer.linker.decide, writer.linker.remember = timed_decide, timed_remember
         todo = articles[:checkpoints[0]] if baseline else articles
         ids: list[int] = []
         out["rss_before"] = current_rss_mb()
         started, last_t, last_n, last_link = time.perf_counter(), 0.0, 0, 0.0
+        cpu_started, last_cpu, last_link_cpu = time.process_time(), 0.0, 0.0
         for n, a in enumerate(todo, 1):
             row = writer.write(item(n - 1, a))
             assert row is not None
@@ -203,15 +206,19 @@ def run(articles: list[dict], db: Path, checkpoints: list[int], baseline: bool) 
             if n in checkpoints:
                 session.commit()
                 elapsed = time.perf_counter() - started
+                cpu = time.process_time() - cpu_started
                 out["rows"].append(dict(
                     n=n, ms=(elapsed - last_t) / (n - last_n) * 1000,
+                    cpu_ms=(cpu - last_cpu) / (n - last_n) * 1000,
                     linker_ms=(linker_time - last_link) / (n - last_n) * 1000,
+                    linker_cpu_ms=(linker_cpu - last_link_cpu) / (n - last_n) * 1000,
                     window=len(writer.linker), rss=current_rss_mb(), peak=rss_mb()))
                 last_t, last_n, last_link = elapsed, n, linker_time
+                last_cpu, last_link_cpu = cpu, linker_cpu
         session.commit()
         out["ids"] = ids
-        out["state"] = {r[0]: (r[1], r[2]) for r in session.execute(
-            select(Article.id, Article.duplicate_of, Article.story_id))}
+        out["state"] = {r[0]: (r[1], r[2], r[3]) for r in session.execute(
+            select(Article.id, Article.duplicate_of, Article.story_id, Article.similarity))}
     engine.dispose()
     return out
 
@@ -223,7 +230,7 @@ def quality(articles, reprint_of, pairs, ids, state) -> dict[str, float]:
     linked = sum(1 for i, j in reprint_of.items()
                  if state[ids[i]][0] is not None
                  and root(index_of[state[ids[i]][0]]) == j)
-    links = [(i, index_of[d]) for i, (_a, (d, _s)) in
+    links = [(i, index_of[d]) for i, (_a, (d, _s, _m)) in
              enumerate((ids[i], state[ids[i]]) for i in range(len(ids))) if d is not None]
     false_links = sum(1 for i, j in links if root(i) != root(j))
     negatives = sum(1 for a, b in pairs if state[ids[b]][0] == ids[a]
@@ -241,6 +248,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--checkpoints", default="10000,30000,100000")
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="write every article's (duplicate_of, story_id, similarity), in "
+                             "generation order, as JSON: to check two versions decide alike")
     args = parser.parse_args()
     checkpoints = sorted({min(int(c), args.n) for c in args.checkpoints.split(",")})
     world = World()
@@ -251,16 +261,30 @@ def main() -> None:
           f"{(articles[-1]['when'] - articles[0]['when']).days + 1} days")
     with tempfile.TemporaryDirectory() as tmp:
         base = run(articles, Path(tmp) / "base.sqlite", checkpoints[:1], baseline=True)
-        base_ms = base["rows"][0]["ms"]
-        print(f"baseline (exact hash only), first {checkpoints[0]}: {base_ms:.3f} ms/article")
+        base_ms, base_cpu = base["rows"][0]["ms"], base["rows"][0]["cpu_ms"]
+        print(f"baseline (exact hash only), first {checkpoints[0]}: {base_ms:.3f} ms/article "
+              f"({base_cpu:.3f} ms CPU)")
         result = run(articles, Path(tmp) / "dedup.sqlite", checkpoints, baseline=False)
     print(f"RSS before the run (generated articles in memory): {result['rss_before']:.0f} MB")
-    print(f"{'articles':>9} {'ms/article':>11} {'linker ms':>10} {'x baseline':>11} "
-          f"{'window':>7} {'RSS MB':>8} {'+ run MB':>9} {'peak MB':>8}")
+    print("ms per article since the previous checkpoint, wall clock and CPU (process_time: "
+          "what the machine's load changes least); 'linker' = dedup + story decisions "
+          "including the window's database loads")
+    print(f"{'articles':>9} {'ms/article':>11} {'CPU ms':>8} {'linker ms':>10} "
+          f"{'linker CPU':>11} {'x baseline':>11} {'window':>7} {'RSS MB':>8} {'+ run MB':>9} "
+          f"{'peak MB':>8}")
     for r in result["rows"]:
-        print(f"{r['n']:>9} {r['ms']:>11.3f} {r['linker_ms']:>10.3f} {r['ms'] / base_ms:>11.2f} "
+        print(f"{r['n']:>9} {r['ms']:>11.3f} {r['cpu_ms']:>8.3f} {r['linker_ms']:>10.3f} "
+              f"{r['linker_cpu_ms']:>11.3f} {r['ms'] / base_ms:>11.2f} "
               f"{r['window']:>7} {r['rss']:>8.0f} {r['rss'] - result['rss_before']:>9.0f} "
               f"{r['peak']:>8.0f}")
+    if args.dump is not None:
+        index_of = {article_id: i for i, article_id in enumerate(result["ids"])}
+        rows = []
+        for article_id in result["ids"]:
+            dup, story, sim = result["state"][article_id]
+            rows.append([index_of.get(dup), index_of.get(story), sim])
+        args.dump.write_text(json.dumps(rows))
+        print(f"decisions written to {args.dump}")
     q = quality(articles, reprint_of, pairs, result["ids"], result["state"])
     print(f"planted reprints linked to their original: {q['recall']:.4f}; false links "
           f"{q['false_links']} of {q['links']} ({q['false_links'] / max(1, q['links']):.4%}); "

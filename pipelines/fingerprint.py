@@ -136,24 +136,27 @@ def marks(text: str) -> set[str]:
     return out
 
 
-_HASHES: dict[str, int] = {}
-_MAX_HASHES = 300_000  # words repeat (Zipf): a bounded cache saves most encode+crc32 calls
+class _Hashes(dict):
+    """Word -> CRC-32 of its UTF-8, computed on a miss (``__missing__``): words repeat
+    (Zipf), so a bounded cache saves most encode+crc32 calls, and a hit costs one C
+    dict look-up inside ``map``."""
+
+    def __missing__(self, word: str) -> int:
+        h = zlib.crc32(word.encode("utf-8"))
+        if len(self) < _MAX_HASHES:
+            self[word] = h
+        return h
+
+
+_MAX_HASHES = 300_000
+_HASHES = _Hashes()
 _P = np.uint64(1_000_003)
 _P2 = _P * _P
 _MASK = np.uint64(0xFFFFFFFF)
 
 
 def _word_hashes(words: list[str]) -> np.ndarray:
-    cache = _HASHES
-    out = list(map(cache.get, words))
-    if None in out:
-        for i, h in enumerate(out):
-            if h is None:
-                w = words[i]
-                h = out[i] = zlib.crc32(w.encode("utf-8"))
-                if len(cache) < _MAX_HASHES:
-                    cache[w] = h
-    return np.array(out, dtype=np.uint64)
+    return np.fromiter(map(_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def _combine(h: np.ndarray) -> np.ndarray:
@@ -169,16 +172,33 @@ def shingles(words: list[str]) -> np.ndarray:
     return np.unique(_combine(_word_hashes(words)))
 
 
-def _paragraph_shingles(paragraph_words: list[list[str]]) -> list[np.ndarray]:
-    """``shingles`` of each paragraph, the words of the whole article hashed in one pass."""
-    empty = np.empty(0, dtype=np.uint32)
-    h = _word_hashes([w for words in paragraph_words for w in words])
-    out, offset = [], 0
-    for words in paragraph_words:
-        n = len(words)
-        out.append(np.unique(_combine(h[offset: offset + n])) if n >= SHINGLE else empty)
-        offset += n
-    return out
+_EMPTY_SHINGLES = np.empty(0, dtype=np.uint32)
+_HIGH = np.uint64(32)
+
+
+def _paragraph_shingles(paragraph_words: list[list[str]]) -> tuple[list[np.ndarray], np.ndarray]:
+    """``shingles`` of each paragraph, and their concatenation, in one numpy pass.
+
+    The words of the whole article are hashed together, every 3-word window is
+    combined, windows that cross a paragraph break are dropped, and one
+    ``np.unique`` over (paragraph number, shingle) sorts and deduplicates every
+    paragraph at once: the result is the concatenation of each paragraph's sorted
+    unique shingles, cut at the paragraph boundaries (views, no copies).
+    """
+    lengths = [len(words) for words in paragraph_words]
+    flat = [w for words in paragraph_words for w in words]
+    if len(flat) < SHINGLE:
+        return [_EMPTY_SHINGLES] * len(lengths), _EMPTY_SHINGLES
+    combined = _combine(_word_hashes(flat))
+    if len(lengths) == 1:
+        low = np.unique(combined)
+        return [low], low
+    number = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)
+    inside = number[:-2] == number[2:]
+    keys = np.unique((number[:-2][inside] << _HIGH) | combined[inside])
+    low = keys.astype(np.uint32)
+    bounds = np.searchsorted(keys >> _HIGH, np.arange(len(lengths) + 1, dtype=np.uint64)).tolist()
+    return [low[bounds[i]: bounds[i + 1]] for i in range(len(lengths))], low
 
 
 @dataclass
@@ -191,22 +211,53 @@ class Paragraph:
     """The first words, normalised (to recognise "Читайте также", "Источник: ...")."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Fingerprint:
     """The comparable parts of one article."""
 
     paragraphs: list[Paragraph]
     title_marks: frozenset[str] = field(default_factory=frozenset)
+    every_shingle: np.ndarray | None = field(default=None, repr=False)
+    """Each paragraph's ``shingles`` concatenated (a shingle in two paragraphs is there
+    twice): what a MinHash needs when no paragraph is a template."""
+    _sets: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
 
     def kept(self, templates: set[int] | frozenset[int]) -> list[Paragraph]:
         """Paragraphs that are not known templates."""
+        if not templates:
+            return self.paragraphs
         return [p for p in self.paragraphs if p.digest not in templates]
 
+    def _left_out(self, templates: set[int] | frozenset[int]) -> tuple[int, ...]:
+        if not templates:
+            return ()
+        return tuple(i for i, p in enumerate(self.paragraphs) if p.digest in templates)
+
     def shingle_set(self, templates: set[int] | frozenset[int] = frozenset()) -> np.ndarray:
+        """Sorted unique shingles of the paragraphs that are not templates.
+
+        Worked out once per set of left-out paragraphs: an article in the window is
+        compared with many newcomers, and its templates change rarely.
+        """
+        key = self._left_out(templates)
+        found = self._sets.get(key)
+        if found is None:
+            if not key and self.every_shingle is not None:
+                found = np.unique(self.every_shingle)
+            else:
+                parts = [p.shingles for p in self.kept(templates)]
+                found = np.unique(np.concatenate(parts)) if parts else _EMPTY_SHINGLES
+            if len(self._sets) < 8:
+                self._sets[key] = found
+        return found
+
+    def shingle_values(self, templates: set[int] | frozenset[int] = frozenset()) -> np.ndarray:
+        """The shingles of the paragraphs that are not templates, repeats allowed
+        (a MinHash is the same with or without them)."""
+        if self.every_shingle is not None and not self._left_out(templates):
+            return self.every_shingle
         parts = [p.shingles for p in self.kept(templates)]
-        if not parts:
-            return np.empty(0, dtype=np.uint32)
-        return np.unique(np.concatenate(parts))
+        return np.concatenate(parts) if parts else _EMPTY_SHINGLES
 
     def mark_set(self, templates: set[int] | frozenset[int] = frozenset()) -> set[str]:
         out = set(self.title_marks)
@@ -237,14 +288,10 @@ def fingerprint(text: str, *, title: str | None = None) -> Fingerprint:
         kept_raws.append(raw.strip())
         norms.append(" ".join(words))
         paragraph_words.append(words)
+    per_paragraph, every = _paragraph_shingles(paragraph_words)
     paragraphs = [
-        Paragraph(
-            digest=zlib.crc32(norm.encode("utf-8")) | (len(norm) << 32),
-            shingles=sh,
-            marks=frozenset(marks(raw)),
-            words=len(words),
-            start=" ".join(words[:3]),
-        )
-        for raw, norm, words, sh in zip(kept_raws, norms, paragraph_words,
-                                        _paragraph_shingles(paragraph_words), strict=True)]
-    return Fingerprint(paragraphs, frozenset(marks(title)) if title else frozenset())
+        Paragraph(zlib.crc32(norm.encode("utf-8")) | (len(norm) << 32), sh,
+                  frozenset(marks(raw)), len(words), " ".join(words[:3]))
+        for raw, norm, words, sh in zip(kept_raws, norms, paragraph_words, per_paragraph,
+                                        strict=True)]
+    return Fingerprint(paragraphs, frozenset(marks(title)) if title else frozenset(), every)

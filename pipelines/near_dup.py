@@ -18,7 +18,8 @@ copies of one text, else None.  The similarity is the Jaccard index of the two t
    their own.  Numbers that differ inside shared paragraphs ("120 НПО" /
    "150 НПО" in one ministry statement) count as such specifics too.
 
-``NearDupIndex`` finds candidates with MinHash + LSH (datasketch) over the
+``NearDupIndex`` finds candidates with MinHash (datasketch's ``LeanMinHash``) and
+the LSH bands of datasketch's ``MinHashLSH`` (``Bands``) over the
 shingles and learns templates: a paragraph found in two different originals of
 the window is a template from then on, and no longer counts as overlap.
 """
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash
 
 from pipelines.fingerprint import Fingerprint, Paragraph, marks
 
@@ -81,15 +82,19 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def signature(shingle_set: np.ndarray) -> LeanMinHash:
+def signature(shingles: np.ndarray) -> LeanMinHash:
     """The MinHash of the shingles, as ``MinHash(scheme="affine32")`` with the identity
     hash function computes it, straight from the numpy array: ``update_batch``
     would call a Python hash function per shingle and convert the list back
-    (tests/test_near_dup.py checks the two agree)."""
-    if len(shingle_set):
-        hv = _fmix32(np.asarray(shingle_set, dtype=np.uint32)).reshape(-1, 1)
+    (tests/test_fingerprint_fast.py checks the two agree).  Repeated values change
+    nothing (a minimum is a minimum), so the shingles need not be unique."""
+    if len(shingles):
+        hv = _fmix32(np.asarray(shingles, dtype=np.uint32)).reshape(-1, 1)
         with np.errstate(over="ignore"):  # the wraparound is the modulo 2^32
-            values = np.minimum(_EMPTY, (hv * _A + _B).min(axis=0))
+            products = hv * _A
+            products += _B
+            values = products.min(axis=0)
+        np.minimum(values, _EMPTY, out=values)
     else:
         values = _EMPTY
     return LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
@@ -168,35 +173,66 @@ def compare(a: Fingerprint, b: Fingerprint, templates: frozenset[int] | set[int]
     return round(inter / (len(sa) + len(sb) - inter), 4)  # Jaccard of the shingle sets
 
 
-class _LSH(MinHashLSH):
-    """``MinHashLSH`` that cuts a signature into its band keys in one step.
+class Bands:
+    """The LSH tables of ``MinHashLSH(num_perm=64, params=(32, 2))``, without its storage
+    layer: each band of two 32-bit values is one 64-bit integer, each band's table a
+    dict of sets.
 
-    datasketch byte-swaps each band's slice separately (32 numpy calls per insert
-    and per query); the keys are the same bytes as one byte-swap of the whole
-    signature cut at the band boundaries, so insert and query give what
-    datasketch's would, candidates in the same order (tests/test_fingerprint_fast.py).
+    A key is a candidate of a signature when some band of the two is equal, exactly
+    as in datasketch's ``MinHashLSH`` (tests/test_fingerprint_fast.py checks both
+    give the same candidates); here an insert, a query and a remove are one numpy
+    view and a loop over 32 dicts instead of datasketch's per-band byte strings and
+    storage objects (a third of the linker's time went there).  ``query`` returns
+    the candidates in ascending key order, so that ties are decided the same way
+    whatever the order of insertion (the article stored first wins).
     """
 
-    def _band_keys(self, sig: LeanMinHash) -> list[bytes]:
-        values = sig.hashvalues
-        raw, width = values.byteswap().tobytes(), values.itemsize
-        return [raw[start * width: end * width] for start, end in self.hashranges]
+    def __init__(self, bands: int = BANDS[0], rows: int = BANDS[1]) -> None:
+        if rows != 2 or bands * rows != NUM_PERM:
+            raise ValueError("Bands holds 32-bit signatures cut into bands of two values")
+        self.tables: list[dict[int, set[Hashable]]] = [{} for _ in range(bands)]
+        self.keys: dict[Hashable, list[int]] = {}
 
-    def insert(self, key: Hashable, minhash: LeanMinHash, check_duplication: bool = True
-               ) -> None:
-        if check_duplication and key in self.keys:
+    @staticmethod
+    def band_values(sig: LeanMinHash) -> list[int]:
+        values = np.ascontiguousarray(sig.hashvalues, dtype=np.uint32)
+        return values.view(np.uint64).tolist()
+
+    def insert(self, key: Hashable, sig: LeanMinHash) -> None:
+        if key in self.keys:
             raise ValueError("The given key already exists")
-        keys = self._band_keys(minhash)
-        self.keys.insert(key, *keys)
-        for band, table in zip(keys, self.hashtables, strict=True):
-            table.insert(band, key)
+        bands = self.band_values(sig)
+        self.keys[key] = bands
+        for band, table in zip(bands, self.tables, strict=True):
+            found = table.get(band)
+            if found is None:
+                table[band] = {key}
+            else:
+                found.add(key)
 
-    def query(self, minhash: LeanMinHash) -> list[Hashable]:
-        candidates: set[Hashable] = set()
-        for band, table in zip(self._band_keys(minhash), self.hashtables, strict=True):
-            for key in table.get(band):
-                candidates.add(key)
-        return list(candidates)
+    def query(self, sig: LeanMinHash) -> list[Hashable]:
+        out: set[Hashable] = set()
+        for band, table in zip(self.band_values(sig), self.tables, strict=True):
+            found = table.get(band)
+            if found is not None:
+                out |= found
+        return sorted(out)
+
+    def remove(self, key: Hashable) -> None:
+        bands = self.keys.pop(key, None)
+        if bands is None:
+            return
+        for band, table in zip(bands, self.tables, strict=True):
+            found = table[band]
+            found.discard(key)
+            if not found:
+                del table[band]
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self.keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 class NearDupIndex:
@@ -209,7 +245,7 @@ class NearDupIndex:
 
     def __init__(self, thresholds: Thresholds = DEFAULT) -> None:
         self.thresholds = thresholds
-        self.lsh = _LSH(num_perm=NUM_PERM, params=BANDS)
+        self.lsh = Bands(*BANDS)
         self._paragraphs: Counter[int] = Counter()
         self._counted: dict[Hashable, tuple[int, ...]] = {}
 
@@ -225,15 +261,15 @@ class NearDupIndex:
         return frozenset(p.digest for p in fp.paragraphs if self.is_template(p.digest))
 
     def signature(self, fp: Fingerprint, templates: frozenset[int]) -> LeanMinHash:
-        return signature(fp.shingle_set(templates))
+        return signature(fp.shingle_values(templates))
 
     def candidates(self, sig: LeanMinHash) -> list[Hashable]:
         return self.lsh.query(sig)
 
     def add(self, key: Hashable, fp: Fingerprint, sig: LeanMinHash, *, original: bool) -> None:
-        if self.lsh.keys.has_key(key):
+        if key in self.lsh:
             return
-        self.lsh.insert(key, sig, check_duplication=False)
+        self.lsh.insert(key, sig)
         if original:
             self.count_paragraphs(key, fp)
 
@@ -251,8 +287,7 @@ class NearDupIndex:
                 del self._paragraphs[d]
 
     def remove(self, key: Hashable) -> None:
-        if self.lsh.keys.has_key(key):
-            self.lsh.remove(key)
+        self.lsh.remove(key)
         self.uncount_paragraphs(key)
 
     def __len__(self) -> int:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.schema import Article, Source, to_utc_text
@@ -46,12 +46,14 @@ _LINK_COLUMNS = (Article.id, Article.source_id, Article.text, Article.title,
                  Source.homepage, Article.attributed_to, Article.duplicate_of, Article.story_id)
 
 
-def stored_rows(session: Session, *conditions) -> Iterator[Stored]:
-    """Stored articles as ``pipelines.linking.Stored`` (ordered by id)."""
-    query = (select(*_LINK_COLUMNS).join(Source, Source.id == Article.source_id)
-             .where(*conditions).order_by(Article.id))
+def _link_query(*conditions):
+    return (select(*_LINK_COLUMNS).join(Source, Source.id == Article.source_id)
+            .where(*conditions).order_by(Article.id))
+
+
+def _as_stored(session: Session, query, params: dict | None = None) -> Iterator[Stored]:
     with session.no_autoflush:
-        for r in session.execute(query):
+        for r in session.execute(query, params):
             yield Stored(id=r[0], source_id=r[1], text=r[2], title=r[3], published_at=r[4],
                          fetched_at=r[5], timezone=r[6], source_name=r[7], source_homepage=r[8],
                          attributed_to=r[9], duplicate_of=r[10], story_id=r[11])
@@ -62,11 +64,26 @@ def _chunks(keys: list[str], size: int = 500) -> Iterator[list[str]]:
         yield keys[i:i + size]
 
 
-def published_between(first_day: str, end_day: str):
+def stored_rows(session: Session, *conditions) -> Iterator[Stored]:
+    """Stored articles as ``pipelines.linking.Stored`` (ordered by id)."""
+    return _as_stored(session, _link_query(*conditions))
+
+
+def published_between(first_day, end_day):
     """Articles published on days [first_day, end_day) (undated: fetched then)."""
     return or_(and_(Article.published_at >= first_day, Article.published_at < end_day),
                and_(Article.published_at.is_(None), Article.fetched_at >= first_day,
                     Article.fetched_at < end_day))
+
+
+# The look-ups made for every stored article, built once with bound parameters:
+# building a statement and its cache key costs more than running it on SQLite.
+_WINDOW = _link_query(published_between(bindparam("first_day"), bindparam("end_day")))
+_BY_ID = _link_query(Article.id == bindparam("article_id"))
+_BY_URL = select(Article.id).where(Article.canonical_url == bindparam("canonical"))
+_BY_HASH = (select(Article.id)
+            .where(Article.content_hash == bindparam("digest"), Article.duplicate_of.is_(None))
+            .order_by(Article.id).limit(1))
 
 
 class ArticleWriter:
@@ -94,10 +111,10 @@ class ArticleWriter:
         """The answers of the last ``prefetch`` (None: not stored / no original)."""
 
     def _window(self, first_day: str, end_day: str) -> Iterator[Stored]:
-        return stored_rows(self.session, published_between(first_day, end_day))
+        return _as_stored(self.session, _WINDOW, {"first_day": first_day, "end_day": end_day})
 
     def _fetch(self, article_id: int) -> Stored | None:
-        return next(stored_rows(self.session, Article.id == article_id), None)
+        return next(_as_stored(self.session, _BY_ID, {"article_id": article_id}), None)
 
     def _stories_of(self, urls: tuple[str, ...]) -> list[tuple[int, int | None]]:
         with self.session.no_autoflush:
@@ -129,20 +146,13 @@ class ArticleWriter:
         if canonical in self._known_urls:
             return self._known_urls[canonical]
         with self.session.no_autoflush:
-            return self.session.scalar(
-                select(Article.id).where(Article.canonical_url == canonical)
-            )
+            return self.session.scalar(_BY_URL, {"canonical": canonical})
 
     def _original(self, digest: str) -> int | None:
         if digest in self._originals:
             return self._originals[digest]
         with self.session.no_autoflush:
-            return self.session.scalar(
-                select(Article.id)
-                .where(Article.content_hash == digest, Article.duplicate_of.is_(None))
-                .order_by(Article.id)
-                .limit(1)
-            )
+            return self.session.scalar(_BY_HASH, {"digest": digest})
 
     def ensure_source(self, item: ArticleItem) -> None:
         if item.source_id in self._sources:

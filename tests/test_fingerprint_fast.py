@@ -87,11 +87,11 @@ def test_signature_equals_datasketch(size: int) -> None:
     assert got.hashvalues.tolist() == want.hashvalues.tolist()
 
 
-def test_lsh_band_keys_equal_datasketch() -> None:
+def test_lsh_bands_give_datasketchs_candidates() -> None:
     from datasketch import MinHashLSH
 
     rng = np.random.default_rng(3)
-    ours = near_dup._LSH(num_perm=near_dup.NUM_PERM, params=near_dup.BANDS)
+    ours = near_dup.Bands(*near_dup.BANDS)
     theirs = MinHashLSH(num_perm=near_dup.NUM_PERM, params=near_dup.BANDS)
     base = np.unique(rng.integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32))
     sigs = []
@@ -100,15 +100,48 @@ def test_lsh_band_keys_equal_datasketch() -> None:
         sigs.append(near_dup.signature(np.unique(np.concatenate(
             [base[keep], rng.integers(0, 2**32, 20 + i, dtype=np.uint64).astype(np.uint32)]))))
     for i, sig in enumerate(sigs):
-        assert ours.query(sig) == theirs.query(sig)
-        ours.insert(i, sig, check_duplication=False)
+        assert ours.query(sig) == sorted(theirs.query(sig))
+        ours.insert(i, sig)
         theirs.insert(i, sig, check_duplication=False)
         if i % 7 == 3:
             ours.remove(i - 2)
             theirs.remove(i - 2)
-    assert ours.hashtables[0]._dict == theirs.hashtables[0]._dict
+    assert len(ours) == len(theirs.keys)
     for sig in sigs:
-        assert ours.query(sig) == theirs.query(sig)
+        assert ours.query(sig) == sorted(theirs.query(sig))
         assert len(ours.query(sig)) > 0
+    assert sum(len(t) for t in ours.tables) == sum(len(t._dict) for t in theirs.hashtables)
     with pytest.raises(ValueError):
         ours.insert(0, sigs[0])
+    for i in range(60):
+        ours.remove(i)
+    assert not ours.keys and not any(ours.tables)  # nothing left behind
+
+
+def test_signature_ignores_repeated_shingles() -> None:
+    rng = np.random.default_rng(5)
+    values = np.unique(rng.integers(0, 2**32, 200, dtype=np.uint64).astype(np.uint32))
+    repeated = np.concatenate([values, values[::3], values[:10]])
+    assert near_dup.signature(repeated).hashvalues.tolist() \
+        == reference_signature(values).hashvalues.tolist()
+
+
+@pytest.mark.parametrize("text", [*TEXTS,
+    "один два три четыре\n\nодин два три четыре\n\nпять шесть",
+    "одно слово\n\nещё два\n\nтри",
+    "только один абзац из нескольких слов здесь"])
+def test_one_pass_shingles_equal_paragraph_by_paragraph(text: str) -> None:
+    fp = fingerprint(text)
+    normal = [normalize_text(raw) for raw in text.split("\n\n")]
+    want = [shingles(n.split()).tolist() for n in normal if n]
+    assert [p.shingles.tolist() for p in fp.paragraphs] == want
+    every = [] if fp.every_shingle is None else fp.every_shingle.tolist()
+    assert every == [v for p in want for v in p]
+    assert fp.shingle_set().tolist() == sorted({v for p in want for v in p})
+    if fp.paragraphs:  # leaving a paragraph out, then asking again (the cache)
+        left = frozenset({fp.paragraphs[0].digest})
+        rest = sorted({v for p in fp.paragraphs if p.digest not in left
+                       for v in p.shingles.tolist()})
+        assert fp.shingle_set(left).tolist() == rest
+        assert fp.shingle_set(left).tolist() == rest
+        assert sorted(set(fp.shingle_values(left).tolist())) == rest
