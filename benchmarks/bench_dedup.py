@@ -215,6 +215,11 @@ def run(articles: list[dict], db: Path, checkpoints: list[int], baseline: bool) 
                     window=len(writer.linker), rss=current_rss_mb(), peak=rss_mb()))
                 last_t, last_n, last_link = elapsed, n, linker_time
                 last_cpu, last_link_cpu = cpu, linker_cpu
+                if not baseline:  # a long run shows its figures as it goes
+                    r = out["rows"][-1]
+                    print(f"  reached {n}: {r['ms']:.3f} ms/article, linker {r['linker_ms']:.3f} "
+                          f"ms ({r['linker_cpu_ms']:.3f} ms CPU), window {r['window']}, RSS "
+                          f"{r['rss']:.0f} MB, peak {r['peak']:.0f} MB", flush=True)
         session.commit()
         out["ids"] = ids
         out["state"] = {r[0]: (r[1], r[2], r[3]) for r in session.execute(
