@@ -102,7 +102,8 @@ def selection_sql(f: ReportFilter) -> str:
     if f.originals_only:
         conds.append("a.duplicate_of IS NULL")
     where = ("\nWHERE " + "\n  AND ".join(conds)) if conds else ""
-    return ("SELECT a.id, a.source_id, s.country, substr(a.published_at, 1, 10) AS day,\n"
+    return ("SELECT a.id, a.source_id, s.country,\n"
+            "       COALESCE(a.published_day, substr(a.published_at, 1, 10)) AS day,\n"
             "       a.story_id, a.duplicate_of\n"
             "FROM articles a JOIN sources s ON s.id = a.source_id" + where)
 
