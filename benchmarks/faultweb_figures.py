@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from faultweb import (  # noqa: E402
     CHARSET_DISCOVERY,
     DISCOVERY_FAULTS,
     FaultWeb,
+    Trap,
 )
 
 GOOD = 6
@@ -46,33 +45,6 @@ PRIVATE = ("private-retry", "private-name", "private-literal")
 RECOVERED = {"flaky": 1001, "charset": 1006, "charset-nometa": 1012}
 #: faulty pages whose (partial or garbled) text must never be stored
 NEVER = (1005, 1013, 1003, 1008)
-
-
-class Trap:
-    """A listening socket on a loopback address that counts connections."""
-
-    def __init__(self, host: str) -> None:
-        self.sock = socket.socket()
-        self.sock.bind((host, 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.stop = False
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.stop = True
-        self.sock.close()
 
 
 def main() -> int:

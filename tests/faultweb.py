@@ -282,3 +282,34 @@ class FaultWeb:
                      'kind = "regional"\nlanguages = ["ru"]\ntimezone = "Asia/Almaty"\n'
                      f'feeds = ["http://{self.host}:9/rss"]\n')
         return text
+
+
+class Trap:
+    """A loopback listener that counts every connection made to it."""
+
+    def __init__(self, host: str) -> None:
+        self.sock = socket.socket()
+        try:
+            self.sock.bind((host, 0))
+        except OSError:
+            self.sock.close()
+            raise
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.stop = True
+        self.sock.close()

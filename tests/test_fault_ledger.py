@@ -9,15 +9,13 @@ fills them for runs recorded before it.
 
 from __future__ import annotations
 
-import atexit
 import json
-import os
 import subprocess
 import sys
 
-import pytest
 from crawlrun import ROOT, crawl
 from faultweb import FaultWeb
+from pgschema import postgres_url
 from sqlalchemy import select, text
 
 from crawler.runs import CrawlRunRecorder, close_abandoned, fault_counts_by_source
@@ -78,28 +76,8 @@ def test_a_fault_web_crawl_leaves_one_row_per_source_and_kind(tmp_path) -> None:
         in health.stdout, health.stdout
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("CIVMON_TEST_POSTGRES")
-    if not url:
-        pytest.skip("set CIVMON_TEST_POSTGRES to a PostgreSQL URL to run this test")
-    import psycopg
-
-    plain = url.replace("+psycopg", "")
-    schema = f"civmon_faults_{os.getpid()}"
-    with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        conn.execute(f"CREATE SCHEMA {schema}")
-
-    def drop() -> None:
-        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-    atexit.register(drop)
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-
-
 def test_the_fault_ledger_on_postgresql(tmp_path, monkeypatch) -> None:
-    url = _postgres_url()
+    url = postgres_url("faults", fresh=True)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the run lock's folder
     result = _crawl_faults(tmp_path, url, "127.0.0.45")
     assert result.returncode == 1, result.stderr[-2000:]

@@ -13,14 +13,13 @@ import ipaddress
 import json
 import os
 import re
-import socket
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
 from crawlrun import crawl
 from faultweb import FaultWeb
+from faultweb import Trap as FaultTrap
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.utils.test import get_crawler
@@ -95,34 +94,12 @@ def test_middleware_lets_public_and_allowed_hosts_through() -> None:
         assert outcome(mw.process_request(Request(url))) is None
 
 
-class Trap:
-    """A loopback listener that counts every connection made to it."""
-
-    def __init__(self, host: str) -> None:
-        self.sock = socket.socket()
-        try:
-            self.sock.bind((host, 0))
-        except OSError:
-            pytest.skip(f"cannot bind {host}")
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.stop = False
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.stop = True
-        self.sock.close()
+def Trap(host: str) -> FaultTrap:
+    """A ``faultweb.Trap`` on ``host``, or skip where the address cannot be bound."""
+    try:
+        return FaultTrap(host)
+    except OSError:
+        pytest.skip(f"cannot bind {host}")
 
 
 def test_a_crawl_never_connects_to_a_blocked_address(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from pgschema import postgres_url
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
-from test_store import _postgres_url
 
 from crawler.registry import load_registry
 from models.db import current_revision, head_revision, open_engine, upgrade
@@ -136,34 +136,12 @@ def test_backfill_migration_on_sqlite(tmp_path: Path, monkeypatch) -> None:
     _backfill(f"sqlite:///{tmp_path / 'old.sqlite'}", monkeypatch)
 
 
-def fresh_postgres(name: str) -> str:
-    """A PostgreSQL URL on a schema of its own (dropped at exit); skips without a server."""
-    import atexit
-
-    import psycopg
-
-    url = _postgres_url()  # skips when PostgreSQL is not reachable
-    base, schema = url.rsplit("search_path%3D", 1)
-    schema = f"{schema}_{name}"
-    plain = base.split("?", 1)[0].replace("+psycopg", "")
-    with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        conn.execute(f"CREATE SCHEMA {schema}")
-
-    def drop() -> None:
-        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-    atexit.register(drop)
-    return f"{base}search_path%3D{schema}"
-
-
 def test_backfill_migration_on_postgres(monkeypatch) -> None:
-    _backfill(fresh_postgres("backfill"), monkeypatch)
+    _backfill(postgres_url("backfill", fresh=True), monkeypatch)
 
 
 def test_store_sets_the_local_day_on_postgres() -> None:
-    engine = open_engine(fresh_postgres("day"))
+    engine = open_engine(postgres_url("day", fresh=True))
     expected = _store_cases(engine)
     assert _stored_days(engine) == expected
     engine.dispose()

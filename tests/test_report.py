@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pgschema import postgres_url
 from reportdb import ROOT, ReportPage, demo_database
 
 from crawler.cli import cli
@@ -253,31 +254,6 @@ def test_small_series_are_summed_into_other() -> None:
     assert st.keys[0] == f"s{MAX_SERIES + 2:02d}"  # the biggest first
 
 
-def _postgres_url() -> str:
-    """A fresh schema of CIVMON_TEST_POSTGRES (dropped at exit), or skip."""
-    import atexit
-    import os
-
-    url = os.environ.get("CIVMON_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/test")
-    try:
-        import psycopg
-    except ImportError:
-        pytest.skip("psycopg is not installed (pip install -e '.[postgres]')")
-    plain, schema = url.replace("+psycopg", ""), f"civmon_report_{os.getpid()}"
-    try:
-        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {url}: {str(exc).splitlines()[0]}")
-
-    def drop() -> None:
-        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-    atexit.register(drop)
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-
-
 def test_postgresql_gives_the_same_report(db: Path) -> None:
     """The same rows in PostgreSQL (no temporary table there: the selection is a CTE)
     give the same numbers as SQLite."""
@@ -287,7 +263,7 @@ def test_postgresql_gives_the_same_report(db: Path) -> None:
     from models.db import open_engine, open_readonly
     from models.schema import Base
 
-    url = _postgres_url()
+    url = postgres_url("report", fresh=True)
     pg = open_engine(url)
     tables = ("sources", "topics", "regions", "organisations", "articles", "article_topics",
               "article_regions", "article_organisations")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import atexit
-import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pgschema import postgres_url
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -154,31 +153,7 @@ def test_naive_fetch_time_is_refused(tmp_path: Path) -> None:
 
 
 def _postgres_url() -> str:
-    """A PostgreSQL URL whose tables live in a schema of this test process's own.
-
-    The server's database may hold tables of another civmon version (another
-    checkout's tests, a developer's experiments); a fresh schema per run keeps
-    the migrations and the rows of this run apart from them, and is dropped at exit.
-    """
-    url = os.environ.get("CIVMON_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/test")
-    try:
-        import psycopg
-    except ImportError:
-        pytest.skip("psycopg is not installed (pip install -e '.[postgres]')")
-    plain = url.replace("+psycopg", "")
-    schema = f"civmon_test_{os.getpid()}"
-    try:
-        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {url}: {str(exc).splitlines()[0]}")
-
-    def drop() -> None:
-        with psycopg.connect(plain, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-    atexit.register(drop)
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    return postgres_url()
 
 
 def test_postgresql_by_url() -> None:

@@ -8,10 +8,10 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+import pgschema
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from test_end_to_end import PORT, civmon
-from test_published_day import fresh_postgres
 
 from models.views import VIEW_DOCS, VIEWS
 
@@ -28,7 +28,7 @@ def sqlite_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def postgres_url() -> str:
-    url = fresh_postgres("views")  # skips without a server
+    url = pgschema.postgres_url("views", fresh=True)  # skips without a server
     proc = civmon("demo", "--db", url, "--port", PORT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return url
