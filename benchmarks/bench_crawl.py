@@ -377,7 +377,8 @@ def bench(args, folder: Path, registry: Path, ports: list[int]) -> dict[str, lis
             run = run_child(make(r))
             if key in "cd":
                 stats, stored = run_stats(folder / f"{key}{r}.sqlite")
-                run["cpu"] += stats.get("civmon/pool/worker_cpu_ms", 0) / 1000
+                run["worker_cpu"] = stats.get("civmon/pool/worker_cpu_ms", 0) / 1000
+                run["cpu"] += run["worker_cpu"]
                 run["maxrss_kb"] += stats.get("civmon/pool/worker_maxrss_kb", 0)
                 run["pages"] = sum(v for k, v in stats.items()
                                    if k.startswith("civmon/source/") and k.endswith("/fetched"))
@@ -406,6 +407,15 @@ def report(results: dict[str, list[dict]], npages: int) -> None:
         cpu_text = f"{cpu_ms:12.1f}" if key != "a" else f"{'(' + format(cpu_ms, '.1f') + ')':>12}"
         print(f"({key}) {label:<48} {pps:8.1f} {cpu_text} {cores:6.2f} {mem:8.0f} "
               f"{pps / base:6.2f}x  {pages}" + (f" ({stored})" if stored is not None else ""))
+    for key in "cd":
+        runs = results.get(key) or []
+        if runs:
+            main_ms = statistics.median((r["cpu"] - r.get("worker_cpu", 0)) * 1000
+                                        / max(1, r["pages"]) for r in runs)
+            work_ms = statistics.median(r.get("worker_cpu", 0) * 1000 / max(1, r["pages"])
+                                        for r in runs)
+            print(f"({key}) split: crawler process {main_ms:.1f} CPU ms/page, "
+                  f"workers {work_ms:.1f} CPU ms/page")
     print("medians over the runs; CPU = the crawler process and its worker processes "
           "(user+sys, start-up included); peak MB = crawler + workers' peaks summed; "
           f"targets for (d): >= 2.3x (b), <= 20 ms/page, >= 1.7 cores; {npages} pages served")

@@ -10,6 +10,11 @@ keeps downloading while the workers extract.  The stage wrappers after it
 item (``ArticleItem.decided``) and only count; the dedup decision and the store
 stay in the Scrapy process, in one place, as in a one-process run.
 
+Each worker holds up to :data:`PIPELINE_DEPTH` pages (the next one waits in its
+pipe, read by a thread in the worker, while it processes the current one), so a
+worker never sits idle while the Scrapy process, busy on the reactor and the store
+and holding the GIL, gets round to reading a result and sending the next page.
+
 Results are released in the order the pages entered the pool (a reorder
 buffer), so the store sees the items in the order the spider produced them, as
 it would in-process: a pool of N gives the same rows as a pool of 1.
@@ -47,7 +52,8 @@ import os
 import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -111,6 +117,9 @@ class PageOutcome:
 # -- the worker side --------------------------------------------------------------------
 
 _SOURCES: dict[str, Source] = {}
+_EOF = "civmon-pool: the pipe closed"
+_INBOX: queue.SimpleQueue[Any] = queue.SimpleQueue()
+"""A worker's tasks received and not yet started (filled by its reader thread)."""
 _OPTIONS: ChainOptions | None = None
 _RULES: Any = None
 
@@ -163,10 +172,26 @@ def _worker_main(conn: Connection, sources: dict[str, Source], options: ChainOpt
         _RULES = load_rules(options.rules_dir)
         _warm_up()
     conn.send(("ready", os.getpid()))
+    # A reader thread takes tasks off the pipe as soon as they come, so the Scrapy
+    # process can queue the next page while this one is processed (``PIPELINE_DEPTH``)
+    # and its send never waits on this process's own send of a result.
+    inbox = _INBOX
+
+    def read() -> None:
+        while True:
+            try:
+                task = conn.recv()
+            except (EOFError, OSError):
+                inbox.put(_EOF)
+                return
+            inbox.put(task)
+            if task is None:
+                return
+
+    threading.Thread(target=read, name="civmon-worker-inbox", daemon=True).start()
     while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
+        task = inbox.get()
+        if task is _EOF:
             return
         if task is None:  # finish: report this process's whole CPU time and peak memory
             import resource
@@ -213,15 +238,31 @@ def _context() -> Any:
     return _CONTEXT
 
 
+#: Tasks sent to one worker and not yet answered: the next page waits in the worker's
+#: pipe while it processes the current one, so the worker never idles while the
+#: Scrapy process (busy on the reactor and the store, holding the GIL) gets round to
+#: reading a result and sending the next page.  With one task at a time a worker
+#: waited for that round trip after every page (issue 12: 1.2 cores of 2).
+PIPELINE_DEPTH = 2
+
+
+@dataclass
+class _Job:
+    task: Any
+    future: Future[PageOutcome]
+
+
 class Worker:
-    """One worker process and its pipe; used by one pool thread at a time."""
+    """One worker process and its pipe, driven by one pool thread (:meth:`serve`)."""
 
     def __init__(self, sources: dict[str, Source], options: ChainOptions,
-                 handler: str | None = None) -> None:
+                 handler: str | None = None, depth: int = PIPELINE_DEPTH) -> None:
         self.sources, self.options, self.handler = sources, options, handler
+        self.depth = max(1, depth)
         self.process: Any = None
         self.conn: Connection | None = None
         self.pages = 0
+        self.restarts = 0
         self.cpu = 0.0
         """CPU seconds of the tasks run (all this worker's processes)."""
         self.total_cpu = 0.0
@@ -246,41 +287,100 @@ class Worker:
             self.stop()
             raise RuntimeError(f"page worker exited while starting (status {code})") from None
 
-    def run(self, task: Any, timeout: float | None) -> PageOutcome:
-        """Send one task and wait for its result, at most ``timeout`` seconds."""
+    def serve(self, jobs: queue.SimpleQueue[_Job | None], timeout: float | None) -> None:
+        """The pool thread's loop: keep up to ``depth`` jobs in the worker, answer each.
+
+        The worker answers in the order it was sent the tasks, so an answer (or a
+        crash, or the time limit) always concerns the oldest job sent.  Its time
+        limit runs from when the worker could start it: when it was sent, or when
+        the job before it was answered.  A crash or a timeout costs that job only:
+        the worker is replaced and the jobs queued behind it are sent to the new one.
+        Ends after the ``None`` that ``PagePool.close`` queues, once every job sent
+        has been answered.
+        """
+        sent: deque[_Job] = deque()
+        again: deque[_Job] = deque()  # queued behind a lost job: to send to the replacement
+        head_started = 0.0
+        closing = False
+        while True:
+            while len(sent) < self.depth and (again or not closing):
+                if again:
+                    job = again.popleft()
+                else:
+                    try:
+                        job = jobs.get(block=not sent)
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        closing = True
+                        continue
+                    if not job.future.set_running_or_notify_cancel():
+                        continue  # cancelled while it waited
+                if self.conn is None:
+                    try:
+                        self.start()
+                    except Exception as exc:  # no worker: this job is lost, said so
+                        job.future.set_result(PageOutcome("crash", detail=f"{CRASH_ERROR} ({exc})"))
+                        continue
+                try:
+                    assert self.conn is not None
+                    self.conn.send(job.task)
+                except (EOFError, OSError, BrokenPipeError) as exc:
+                    # dead before it read this task: the oldest job sent is the one it died on
+                    sent.append(job)
+                    self._lose(sent, again, self._crashed(type(exc).__name__, head_started))
+                    continue
+                if not sent:
+                    head_started = time.monotonic()
+                sent.append(job)
+            if not sent:
+                if closing and not again:
+                    return
+                continue
+            outcome = self._answer(head_started, timeout)
+            if outcome.kind in ("timeout", "crash"):
+                self._lose(sent, again, outcome)
+                continue
+            sent.popleft().future.set_result(outcome)
+            head_started = time.monotonic()
+
+    def _answer(self, head_started: float, timeout: float | None) -> PageOutcome:
+        """Wait for the oldest task's result, until its time limit."""
         assert self.conn is not None
-        started = time.monotonic()
         try:
-            self.conn.send(task)
-            ready = self.conn.poll(timeout)
-        except (EOFError, OSError, BrokenPipeError) as exc:
-            return self._crashed(f"{type(exc).__name__}", started)
+            left = None if timeout is None else max(0.0, head_started + timeout - time.monotonic())
+            ready = self.conn.poll(left)
+        except (EOFError, OSError) as exc:
+            return self._crashed(type(exc).__name__, head_started)
         if not ready:
-            self.restart()
-            return PageOutcome("timeout", seconds=time.monotonic() - started,
+            return PageOutcome("timeout", seconds=time.monotonic() - head_started,
                                detail=f"{TIMEOUT_ERROR} after {timeout:g} s")
         try:
             message = self.conn.recv()
         except (EOFError, OSError):
-            return self._crashed("", started)
-        elapsed = time.monotonic() - started
+            return self._crashed("", head_started)
+        elapsed = time.monotonic() - head_started
         self.pages += 1
         self.cpu += message[-1]
         if message[0] == "ok":
             return PageOutcome("ok", *message[1], seconds=elapsed)
         return PageOutcome("error", detail=message[1], seconds=elapsed)
 
+    def _lose(self, sent: deque[_Job], again: deque[_Job], outcome: PageOutcome) -> None:
+        """The oldest job sent gets ``outcome``; the worker is replaced, the rest resent."""
+        self.restarts += 1
+        self.stop()
+        lost = sent.popleft()
+        again.extendleft(reversed(sent))
+        sent.clear()
+        lost.future.set_result(outcome)
+
     def _crashed(self, why: str, started: float) -> PageOutcome:
         if self.process is not None:
             self.process.join(5)
         code = self.process.exitcode if self.process is not None else None
-        self.restart()
         detail = f"{CRASH_ERROR} (exit status {code}{', ' + why if why else ''})"
         return PageOutcome("crash", detail=detail, seconds=time.monotonic() - started)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
     def stop(self) -> None:
         if self.conn is not None:
@@ -307,45 +407,44 @@ class Worker:
 class PagePool:
     """``size`` worker processes, each driven by its own thread; ``submit`` -> Future.
 
-    A task waits in the executor's queue until a worker is free; the thread
-    running it owns that worker for the task (so a timeout or a crash is known to
-    be that task's, and only that worker is replaced).
+    Jobs wait in one queue; each worker's thread keeps up to ``depth`` of them in
+    its worker (:data:`PIPELINE_DEPTH`) and answers them in order, so a timeout or a
+    crash is known to be the oldest one's, and only that worker is replaced.
     """
 
     def __init__(self, size: int, *, sources: dict[str, Source] | None = None,
                  options: ChainOptions | None = None, timeout: float | None = None,
-                 handler: str | None = None) -> None:
+                 handler: str | None = None, depth: int = PIPELINE_DEPTH) -> None:
         self.size = max(1, size)
         self.timeout = timeout if timeout else None
         options = options or ChainOptions(max_skew=timedelta(minutes=15))
-        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
-        self.workers = [Worker(dict(sources or {}), options, handler)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self.workers = [Worker(dict(sources or {}), options, handler, depth)
                         for _ in range(self.size)]
         starters = [threading.Thread(target=w.start, daemon=True) for w in self.workers]
         for t in starters:
             t.start()
         for t in starters:
             t.join()
-        for w in self.workers:
-            if w.process is None:
-                self.close()
-                raise RuntimeError("a page worker failed to start")
-            self._idle.put(w)
-        self._threads = ThreadPoolExecutor(self.size, thread_name_prefix="civmon-pool")
-        self.restarts = 0
+        if any(w.process is None for w in self.workers):
+            self.close()
+            raise RuntimeError("a page worker failed to start")
+        self._threads = [threading.Thread(target=w.serve, args=(self._jobs, self.timeout),
+                                          name="civmon-pool", daemon=True)
+                         for w in self.workers]
+        for t in self._threads:
+            t.start()
 
-    def _run(self, task: Any) -> PageOutcome:
-        worker = self._idle.get()
-        try:
-            outcome = worker.run(task, self.timeout)
-            if outcome.kind in ("timeout", "crash"):
-                self.restarts += 1
-            return outcome
-        finally:
-            self._idle.put(worker)
+    @property
+    def restarts(self) -> int:
+        """Workers replaced after a crash or a timeout."""
+        return sum(w.restarts for w in self.workers)
 
     def submit(self, task: Any) -> Future[PageOutcome]:
-        return self._threads.submit(self._run, task)
+        future: Future[PageOutcome] = Future()
+        self._jobs.put(_Job(task, future))
+        return future
 
     def cpu_seconds(self) -> float:
         """The workers' CPU time: whole processes when closed, else the tasks'."""
@@ -356,9 +455,11 @@ class PagePool:
         return sum(w.maxrss_kb for w in self.workers)
 
     def close(self) -> None:
-        threads = getattr(self, "_threads", None)
-        if threads is not None:
-            threads.shutdown(wait=True)
+        """Finish the jobs submitted, then stop the workers."""
+        for _ in self._threads:
+            self._jobs.put(None)
+        for t in self._threads:
+            t.join()
         for w in self.workers:
             w.close()
 

@@ -31,3 +31,17 @@ def echo(task: Any) -> Any:
 
 
 echo.needs_chain = False  # type: ignore[attr-defined]
+
+
+def wait_for_next(task: Any) -> Any:
+    """``("echo", task, saw_next)``: answers once the next task is in this worker's
+    inbox (``saw_next`` True), or after 3 s without one (False)."""
+    from pipelines import pool
+
+    deadline = time.monotonic() + 3.0
+    while pool._INBOX.qsize() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return ("echo", task, pool._INBOX.qsize() > 0), {}
+
+
+wait_for_next.needs_chain = False  # type: ignore[attr-defined]

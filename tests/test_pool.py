@@ -15,7 +15,7 @@ from crawlrun import crawl
 from faultweb import FaultWeb
 
 from crawler.faultkinds import fault_kind
-from pipelines.pool import CRASH_ERROR, TIMEOUT_ERROR, PagePool
+from pipelines.pool import CRASH_ERROR, PIPELINE_DEPTH, TIMEOUT_ERROR, PagePool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,6 +59,41 @@ def test_a_task_over_the_time_limit_is_abandoned_and_its_worker_killed():
     assert waited < 60
     assert before.kind == after.kind == "ok"
     assert before.item[2] != after.item[2]  # a new worker took the killed one's place
+
+
+def test_pages_queued_behind_a_crash_or_a_timeout_in_the_same_worker_are_not_lost():
+    # Each worker holds PIPELINE_DEPTH tasks: the next page waits in its pipe while it
+    # processes one.  A crash or a timeout costs the page being processed; the ones
+    # queued behind it go to the replacement worker, and keep the order they came in.
+    assert PIPELINE_DEPTH >= 2
+    pool = PagePool(1, handler="poolhooks.echo", timeout=2.0)
+    try:
+        futures = [pool.submit(t) for t in ("a", "b", "exit", "c", "d", ("sleep", 120), "e")]
+        outcomes = [f.result(timeout=60) for f in futures]
+    finally:
+        pool.close()
+    assert [o.kind for o in outcomes] == ["ok", "ok", "crash", "ok", "ok", "timeout", "ok"]
+    assert [o.item[1] for o in outcomes if o.kind == "ok"] == ["a", "b", "c", "d", "e"]
+    assert pool.restarts == 2
+    pids = [o.item[2] for o in outcomes if o.kind == "ok"]
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]  # one process per stretch
+    # the time limit runs from when the worker could start a page, not from when it was
+    # queued: "e" waited two seconds behind the slow page and was not failed for it
+    assert outcomes[6].seconds < 2.0
+
+
+def test_a_worker_is_sent_the_next_page_before_it_answers_the_current_one():
+    # poolhooks.wait_for_next answers a page only once the next one is in its pipe:
+    # with one task at a time per worker this would hang until the time limit.
+    pool = PagePool(1, handler="poolhooks.wait_for_next", timeout=20.0)
+    try:
+        futures = [pool.submit(n) for n in range(3)]
+        first, second = (f.result(timeout=60) for f in futures[:2])
+    finally:
+        pool.close()
+    assert first.kind == second.kind == "ok"
+    assert (first.item[1], second.item[1]) == (0, 1)
+    assert first.item[2] and second.item[2]  # the next page was already there
 
 
 # -- in a crawl --------------------------------------------------------------------------
