@@ -192,20 +192,28 @@ def _parse_day(_ctx, param, value: str | None) -> date | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
 
 
+def article_filters(command):
+    """--since, --until, --source, --country: the filters export, search and report share."""
+    for option in reversed((
+            click.option("--since", callback=_parse_day, metavar="YYYY-MM-DD",
+                         help="Published on or after this day."),
+            click.option("--until", callback=_parse_day, metavar="YYYY-MM-DD",
+                         help="Published on or before this day."),
+            click.option("--source", "sources", multiple=True, metavar="ID",
+                         help="Only this source (repeatable)."),
+            click.option("--country", "countries", multiple=True, metavar="CC",
+                         help="Only this country, ISO 3166-1 alpha-2 (repeatable)."))):
+        command = option(command)
+    return command
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv",
               show_default=True, help="Output format (parquet: typed columns, needs -o and "
               "pip install -e '.[parquet]').")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to FILE instead of stdout.")
-@click.option("--since", callback=_parse_day, metavar="YYYY-MM-DD",
-              help="Published on or after this day.")
-@click.option("--until", callback=_parse_day, metavar="YYYY-MM-DD",
-              help="Published on or before this day.")
-@click.option("--source", "sources", multiple=True, metavar="ID", help="Only this source "
-              "(repeatable).")
-@click.option("--country", "countries", multiple=True, metavar="CC",
-              help="Only this country, ISO 3166-1 alpha-2 (repeatable).")
+@article_filters
 @click.option("--query", metavar="TEXT", help="Only articles whose title or text contains TEXT.")
 @click.option("--relevant", "relevant_flag", is_flag=True,
               help="Only civil-society news (relevant = 1): the default, kept for old scripts.")
@@ -397,13 +405,13 @@ cli_dedup.register(sys.modules[__name__])
 cli.add_command(classify_command)
 from crawler import cli_search  # noqa: E402  (civmon search)
 
-cli_search.register(cli, CONTEXT, db_option, _open_readonly, UserError, _parse_day)
+cli_search.register(cli, CONTEXT, db_option, _open_readonly, UserError, article_filters)
 from crawler import cli_serve  # noqa: E402  (civmon serve)
 
 cli_serve.register(cli, CONTEXT, db_option, UserError)
 from crawler import cli_report  # noqa: E402  (civmon report)
 
-cli_report.register(cli, CONTEXT, db_option, _open_readonly, UserError, _parse_day)
+cli_report.register(cli, CONTEXT, db_option, _open_readonly, UserError, article_filters)
 
 
 def main(argv: list[str] | None = None) -> None:

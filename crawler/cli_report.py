@@ -13,20 +13,13 @@ import click
 
 
 def register(cli: click.Group, context: dict, db_option, open_readonly, user_error,
-             parse_day) -> None:
+             article_filters) -> None:
     """Add ``civmon report`` to the click group (called from crawler/cli.py)."""
 
     @cli.command(context_settings=context)
     @click.option("-o", "--output", type=click.Path(dir_okay=False), default="report.html",
                   show_default=True, help="The HTML file to write.")
-    @click.option("--since", callback=parse_day, metavar="YYYY-MM-DD",
-                  help="Published on or after this day.")
-    @click.option("--until", callback=parse_day, metavar="YYYY-MM-DD",
-                  help="Published on or before this day.")
-    @click.option("--source", "sources", multiple=True, metavar="ID",
-                  help="Only this source (repeatable).")
-    @click.option("--country", "countries", multiple=True, metavar="CC",
-                  help="Only this country, ISO 3166-1 alpha-2 (repeatable).")
+    @article_filters
     @click.option("--all", "include_all", is_flag=True,
                   help="Also the articles that are not civil-society news (relevant = 0).")
     @click.option("--originals", "originals_only", is_flag=True,

@@ -123,19 +123,12 @@ def run_search(engine, query_text: str, sql_kwargs: dict[str, Any], *,
 
 
 def register(cli: click.Group, context: dict, db_option, open_readonly, user_error,
-             parse_day) -> None:
+             article_filters) -> None:
     """Add ``civmon search`` to the click group (called from crawler/cli.py)."""
 
     @cli.command(context_settings=context)
     @click.argument("words", nargs=-1, metavar="QUERY")
-    @click.option("--since", callback=parse_day, metavar="YYYY-MM-DD",
-                  help="Published on or after this day.")
-    @click.option("--until", callback=parse_day, metavar="YYYY-MM-DD",
-                  help="Published on or before this day.")
-    @click.option("--source", "sources", multiple=True, metavar="ID",
-                  help="Only this source (repeatable).")
-    @click.option("--country", "countries", multiple=True, metavar="CC",
-                  help="Only this country, ISO 3166-1 alpha-2 (repeatable).")
+    @article_filters
     @click.option("--topic", "topics", multiple=True, metavar="ID",
                   help="Only articles with this topic (ids: docs/relevance.md; repeatable).")
     @click.option("--region", "regions", multiple=True, metavar="ID|ISO",

@@ -223,7 +223,7 @@ def test_search_refuses_postgres_in_one_line(monkeypatch) -> None:
 
     grp = __import__("click").Group()
     cli_search.register(grp, {}, cli_module.db_option, lambda db: FakeEngine(),
-                        cli_module.UserError, cli_module._parse_day)
+                        cli_module.UserError, cli_module.article_filters)
     result = CliRunner().invoke(grp, ["search", "грант"])
     assert result.exit_code == 2
     assert "search needs a SQLite database" in result.output
