@@ -3,7 +3,6 @@ costs that page only, with its reason, and the crawl goes on and ends."""
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from crawlrun import crawl
 from faultweb import FaultWeb
+from test_end_to_end import _free_port as free_port
 
 from crawler.faultkinds import fault_kind
 from pipelines.pool import CRASH_ERROR, PIPELINE_DEPTH, TIMEOUT_ERROR, PagePool
@@ -149,15 +149,6 @@ def test_a_page_that_kills_its_worker_costs_that_page_only(tmp_path):
 
 # -- identical results -------------------------------------------------------------------
 
-def _free_port() -> str:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.11", 0))
-        except OSError:
-            s.bind(("127.0.0.1", 0))
-        return str(s.getsockname()[1])
-
-
 def _demo(db: Path, port: str, *settings: str) -> None:
     args = [sys.executable, "-m", "crawler.cli", "demo", "--db", str(db), "--port", port]
     for s in settings:
@@ -202,7 +193,7 @@ def _content(db: Path) -> dict[str, object]:
 
 @pytest.mark.parametrize("pooled", [("CIVMON_WORKERS=2",)])
 def test_a_pool_of_two_stores_the_same_rows_as_in_process(tmp_path, pooled):
-    port = _free_port()
+    port = free_port()
     one, two = tmp_path / "one.sqlite", tmp_path / "two.sqlite"
     # One download at a time: the spider then meets the pages in the same order in both
     # runs (with concurrent downloads the order varies from run to run, pool or not, and
