@@ -265,6 +265,42 @@ class Worst:
     reason: str
 
 
+def declared_conflict(page: Page) -> str | None:
+    """When the page's JSON-LD headline and og:title name different headlines, which
+    one the expected title is ("JSON-LD", "og:title" or "neither"), and whether the
+    first <h1> prints the expected one or the other; None when they agree.
+
+    This is what a title choice cannot learn from the page: both are what the
+    publisher declares, and fundus's publisher parsers take one or the other.
+    """
+    from urllib.parse import urlsplit
+
+    from lxml import html as lxml_html
+
+    from pipelines.sites import meta
+
+    tree = lxml_html.document_fromstring(page.html)
+    info = meta.read_head(tree)
+    names = meta.site_names(info, urlsplit(page.url).hostname or "")
+    headline = meta._jsonld_value(info, "headline") or meta._jsonld_value(info, "name")
+    og = info.meta.get("og:title")
+    if not (headline and og and page.title):
+        return None
+    headline, og = meta.clean_title(headline, names), meta.clean_title(og, names)
+    if meta._same(headline, og):
+        return None
+    want = _collapse(page.title)
+    which = ("JSON-LD" if _collapse(headline) == want else
+             "og:title" if _collapse(og) == want else "neither")
+    h1 = next((meta.text_of(el) for el in tree.iter("h1") if meta.text_of(el)), "")
+    h1 = meta.clean_title(h1, names) if h1 else ""
+    other = og if which == "JSON-LD" else headline
+    agrees = ("h1 prints it" if h1 and _collapse(h1) == want else
+              "h1 prints the other" if which != "neither" and h1 and meta._same(h1, other)
+              else "h1 neither")
+    return f"{which}, {agrees}"
+
+
 def cascade_step(note: str) -> str:
     """Which step of the extraction cascade produced the text (from ``--explain``)."""
     if "holds the page's prose" in note and note.startswith("trafilatura (favor_precision"):
@@ -278,11 +314,12 @@ def cascade_step(note: str) -> str:
 
 def evaluate(pages: list[Page], progress: Callable[[int], None] | None = None
              ) -> tuple[dict[str, Side], list[tuple[Page, str, int, int]], list[Worst],
-                        Counter[str]]:
+                        Counter[str], Counter[tuple[str, bool]]]:
     sides = {"civmon": Side(), "trafilatura": Side()}
     losses: list[tuple[Page, str, int, int]] = []
     worst: list[Worst] = []
     passes: Counter[str] = Counter()
+    conflicts: Counter[tuple[str, bool]] = Counter()
     readers = (("civmon", read_civmon), ("trafilatura", read_trafilatura))
     for i, page in enumerate(pages):
         got = {}
@@ -325,6 +362,9 @@ def evaluate(pages: list[Page], progress: Callable[[int], None] | None = None
                 if want_day:
                     side.dated += 1
                     side.days += r.day == want_day
+            conflict = declared_conflict(page)
+            if conflict:
+                conflicts[conflict, _collapse(civ.title) == _collapse(page.title)] += 1
             if page.title and _collapse(civ.title) != _collapse(page.title):
                 loss += 0.5
                 reasons.append(f"title {civ.title!r} != {page.title!r}")
@@ -338,7 +378,7 @@ def evaluate(pages: list[Page], progress: Callable[[int], None] | None = None
         if progress:
             progress(i)
     worst.sort(key=lambda w: -w.loss)
-    return sides, losses, worst, passes
+    return sides, losses, worst, passes, conflicts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -369,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     for page in warm:       # imports and rule compilation are not per-page costs
         read_civmon(page)
         read_trafilatura(page)
-    sides, losses, worst, passes = evaluate(pages)
+    sides, losses, worst, passes, conflicts = evaluate(pages)
     figures: dict[str, float] = {}
     n_traf = sum(p.set == "trafilatura" for p in pages)
     n_fund = len(pages) - n_traf
@@ -391,6 +431,14 @@ def main(argv: list[str] | None = None) -> int:
     ratio = sides["civmon"].seconds / max(sides["trafilatura"].seconds, 1e-9)
     print(f"speed: civmon chain / trafilatura.extract(with_metadata=True) = {ratio:.2f}x "
           f"(target <= {MAX_SPEED_RATIO})")
+    if conflicts:
+        kinds = sorted({kind for kind, _ in conflicts})
+        total = sum(conflicts.values())
+        right = sum(n for (_, ok), n in conflicts.items() if ok)
+        print(f"title: JSON-LD headline and og:title disagree on {total} fundus pages "
+              f"(civmon right on {right}); the expected title is: "
+              + "; ".join(f"{kind} {conflicts[kind, True] + conflicts[kind, False]}"
+                          for kind in kinds))
     print("cascade: " + ", ".join(f"{n} {step}" for step, n in passes.most_common()))
     empty = [entry for entry in losses if entry[1] == "empty"]
     print(f"losses (trafilatura > {LOSS_CHARS} chars): {len(empty)} empty, "

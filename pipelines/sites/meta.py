@@ -257,10 +257,13 @@ def find_title(tree, info: PageMeta, url: str, selector: str | None):
     Candidates: JSON-LD headline, og:title, twitter:title, the first <h1>s and
     <title>, site-name affixes removed (``clean_title``).  A candidate's support is
     the set of sources that print it, or print it plus an affix ("Headline - Section").
-    og:title and twitter:title count as one witness (one is usually copied from the
-    other) and <title> as none (it is the document title the others are cut from);
-    a tie goes to the order of ``_TITLE_SOURCES``.  The element returned is the
-    heading that prints the title (dates and the lead sit near it).
+    What the publisher declares as the headline (JSON-LD, og:title and
+    twitter:title, the last two one witness: one is usually copied from the other)
+    counts first; between candidates declared equally often the printed <h1>
+    decides, then the document <title> (which the others are cut from, so it is
+    never a witness of its own), then the order of ``_TITLE_SOURCES``.  The
+    element returned is the heading that prints the title (dates and the lead sit
+    near it).
     """
     if selector:
         for el in select(tree, selector):
@@ -273,9 +276,11 @@ def find_title(tree, info: PageMeta, url: str, selector: str | None):
     for cand in cands:
         if cand.source == "h1" and len(cand.value) < 10 and len(cands) > 1:
             continue                        # a logo or section name in an <h1>
-        support = {_WITNESS[o.source] for o in cands if _carries(o.value, cand.value)}
+        carriers = [o for o in cands if _carries(o.value, cand.value)]
+        support = {_WITNESS[o.source] for o in carriers}
         support.discard(None)
-        score = (len(support), -_TITLE_SOURCES.index(cand.source))
+        score = (len(support - {"h1"}), "h1" in support,
+                 any(o.source == "<title>" for o in carriers), -_TITLE_SOURCES.index(cand.source))
         if best_score is None or score > best_score:
             best, best_score, best_support = cand, score, sorted(support)
     if best is None:
