@@ -13,12 +13,13 @@ keys; no source, so the generic path) and by the plain library:
 
 * **trafilatura set** (``evaldata.json`` + ``eval/``): trafilatura's own metric.
   A ``with`` phrase found in the text is a true positive, missed a false
-  negative; a ``without`` phrase found is a false positive; counts are summed
+  negative; a ``without`` phrase found is a false positive (both compared in
+  Unicode NFC, as every comparison here); counts are summed
   over pages -> P, R, F1.  Baseline: ``trafilatura.extract(html, url=...,
   with_metadata=True, output_format="json")``, text + comments (what the default
   ``extract(html)`` prints, since ``include_comments`` defaults to True).
 * **fundus set** (``<country>/<Publisher>.json`` + ``*.html.gz``): title exact
-  (whitespace collapsed); body: the expected summary, sub-headlines and
+  (whitespace collapsed, NFC); body: the expected summary, sub-headlines and
   paragraphs, and the extracted text, cut into sentences (whitespace collapsed, a list
   item's "- " bullet dropped on both sides);
   a sentence is matched when the other side holds the same sentence (multiset),
@@ -45,6 +46,7 @@ import json
 import re
 import sys
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,7 +72,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”“)\]]*\s+")
 
 
 def _collapse(text: str | None) -> str:
-    return _WS.sub(" ", text or "").strip()
+    """Whitespace collapsed, in NFC: canonically equivalent spellings (a "ü" typed as
+    u + U+0308) are the same text on both sides (civmon stores NFC, as trafilatura
+    prints; fundus keeps the page's code points)."""
+    return unicodedata.normalize("NFC", _WS.sub(" ", text or "").strip())
 
 
 #: A list item's bullet as trafilatura prints it; fundus paragraphs hold none.
@@ -231,8 +236,9 @@ class Tally:
 
 
 def phrase_counts(page: Page, text: str) -> tuple[int, int, int]:
-    tp = sum(1 for w in page.with_ if w in text)
-    fp = sum(1 for w in page.without if w in text)
+    text = unicodedata.normalize("NFC", text)   # canonical equivalence, as _collapse
+    tp = sum(1 for w in page.with_ if unicodedata.normalize("NFC", w) in text)
+    fp = sum(1 for w in page.without if unicodedata.normalize("NFC", w) in text)
     return tp, fp, len(page.with_) - tp
 
 

@@ -23,6 +23,7 @@ it), also per source (``civmon/source/<id>/extract_error``).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -130,8 +131,25 @@ def extract_article(html: str, *, url: str, source: Source | str | None = None,
         return article
 
 
+def nfc(value: str | None) -> str | None:
+    """``value`` in Unicode NFC, the form trafilatura prints and the W3C recommends for
+    stored text: a page may spell "й" as и + combining breve, or Bengali "য়" as one
+    code point that NFC splits; search, dedup keys and cleanup rules then see one
+    spelling.  The quick check makes it nearly free for text already in NFC."""
+    if value and not unicodedata.is_normalized("NFC", value):
+        return unicodedata.normalize("NFC", value)
+    return value
+
+
 def finish(raw: RawArticle, src: Source | None, extractor_name: str) -> Article:
-    """Cleanup, attribution and language on top of what the extractor read."""
+    """Cleanup, attribution and language on top of what the extractor read (all its
+    strings in NFC first, ``nfc``)."""
+    raw.text = nfc(raw.text) or ""
+    raw.title, raw.author, raw.description, raw.site_name = (
+        nfc(raw.title), nfc(raw.author), nfc(raw.description), nfc(raw.site_name))
+    raw.credit_lines = [nfc(line) or "" for line in raw.credit_lines]
+    raw.date_candidates = [DateCandidate(nfc(c.raw) or "", c.origin) if c.raw else c
+                           for c in raw.date_candidates]
     explain = dict(raw.explain)
     cleaned = clean_text(raw.text, title=raw.title)
     paragraphs = cleaned.text.split("\n\n") if cleaned.text else []

@@ -406,3 +406,18 @@ def test_date_selector_reads_the_machine_readable_value_first(selector, raw):
     source = replace(load_registry().get("trend-ru"), selectors=Selectors(date=selector))
     article = extract_article(page, url="https://ru.trend.az/x/1.html", source=source)
     assert DateCandidate(raw, "selector") in article.date_candidates
+
+
+def test_decomposed_letters_come_out_in_nfc():
+    # "й" typed as и + combining breve (U+0306), "ё" as е + diaeresis (U+0308): the
+    # stored text, title and date string use the composed letters search and dedup see
+    decomposed = "и\u0306"
+    html = (f"<html><head><title>Новыи{chr(0x306)} грант для НКО</title></head><body><article>"
+            f"<h1>Новыи\u0306 грант для НКО</h1><time>12 мая 2024</time>"
+            + f"<p>Общественныи{chr(0x306)} совет утвердил конкурс, её итоги подведут "
+              f"в ма{decomposed}ском выпуске, заявки принимают от всех объединении\u0306.</p>" * 3
+            + "</article></body></html>").replace("её", "е\u0308е\u0308")
+    art = extract_article(html, url="https://example.kz/nfc")
+    assert art.title == "Новый грант для НКО"
+    assert "Общественный совет" in art.text and "в майском выпуске" in art.text and "ёё" in art.text
+    assert "\u0306" not in art.text and "\u0308" not in art.text
