@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+FILL_BATCH = 10_000
 QUERIES = ["грант", "НПО", "волонтёр", '"общественный совет"', "грант OR субсидия",
            "грант NOT спорт", "гранты для НПО", "аким"]
 
@@ -66,45 +67,119 @@ def vocabulary(rng: random.Random) -> list[str]:
     return out
 
 
+PLANTED = ["грантов", "грантового", "гранты", "НПО", "неправительственных", "организаций",
+           "общественный", "совет"]
+
+
+class Corpus:
+    """Generated articles: ``WORDS`` words (~2 KB) drawn Zipf-like from ``vocab``,
+    sentences of 8-16 words, 4 sentences a paragraph, a title of 6-10 words; 5 % get
+    three words of the searched families (``PLANTED``) at random places.
+
+    A batch is drawn with numpy at once (words, sentence lengths, the planted places),
+    and each word is written from a table of its forms made once (as it is, with a
+    capital, with its full stop and the space or paragraph break that follows), so an
+    article is one ``str.join`` and a million articles take minutes, not an hour."""
+
+    WORDS = 290
+    #: what follows a word: a space, a full stop and space, a full stop and a paragraph
+    #: break, the article's final full stop
+    ENDINGS = (" ", ". ", ".\n\n", ".")
+
+    def __init__(self, rng: random.Random, vocab: list[str], weights: list[float]) -> None:
+        import numpy as np
+
+        self.np = np
+        self.gen = np.random.default_rng(rng.getrandbits(64))
+        # a look-up table with each word ~weight x 2**20 times: a draw is one random index
+        p = np.asarray(weights, dtype=float)
+        self.lut = np.repeat(np.arange(len(p)), np.floor(p / p.sum() * 2**20).astype(int))
+        self.words = list(vocab) + PLANTED
+        self.planted = np.arange(len(vocab), len(self.words))
+        capital = [w[:1].upper() + w[1:] for w in self.words]
+        # form (capital, ending) of word i is table[i + size * (4 * capital + ending)]
+        self.table = [w + end for forms in (self.words, capital) for end in self.ENDINGS
+                      for w in forms]
+        self.capital = capital
+
+    def _draw(self, shape: tuple[int, ...]):
+        return self.lut[self.gen.integers(0, len(self.lut), shape)]
+
+    def batch(self, k: int) -> list[tuple[str, str]]:
+        np, gen, n = self.np, self.gen, self.WORDS
+        body = self._draw((k, n))
+        planted = np.flatnonzero(gen.random(k) < 0.05)
+        for a in planted.tolist():
+            body[a, gen.choice(n, 3, replace=False)] = gen.choice(self.planted, 3,
+                                                                  replace=False)
+        # sentence ends: running sums of lengths 8-16; every 4th ends a paragraph
+        ends = np.cumsum(gen.integers(8, 17, size=(k, n // 8 + 1)), axis=1) - 1
+        ending = np.zeros((k, n), dtype=np.int64)
+        capital = np.zeros((k, n), dtype=np.int64)
+        rows = np.broadcast_to(np.arange(k)[:, None], ends.shape)
+        inside = ends < n
+        ending[rows[inside], ends[inside]] = 1
+        para = inside & (np.arange(ends.shape[1]) % 4 == 3)
+        ending[rows[para], ends[para]] = 2
+        starts = ends[:, :-1] + 1
+        s_inside = starts < n
+        capital[:, 0] = 1
+        capital[rows[:, 1:][s_inside], starts[s_inside]] = 1
+        ending[:, -1] = 3
+        codes = body + len(self.words) * (4 * capital + ending)
+        title_len = gen.integers(6, 11, size=k).tolist()
+        titles = self._draw((k, 10)).tolist()
+        table, words, cap = self.table, self.words, self.capital
+        out = []
+        for a, row in enumerate(codes.tolist()):
+            t = titles[a][:title_len[a]]
+            title = cap[t[0]] + " " + " ".join([words[i] for i in t[1:]])
+            out.append((title, "".join(map(table.__getitem__, row))))
+        return out
+
+
 def make_article(rng: random.Random, vocab: list[str], weights: list[float]) -> tuple[str, str]:
-    words = rng.choices(vocab, weights=weights, k=290)  # ~2 KB of Russian text
-    if rng.random() < 0.05:
-        for w in rng.sample(["грантов", "грантового", "гранты", "НПО", "неправительственных",
-                             "организаций", "общественный", "совет"], 3):
-            words.insert(rng.randrange(len(words)), w)
-    sentences, i = [], 0
-    while i < len(words):
-        n = rng.randint(8, 16)
-        chunk = words[i:i + n]
-        sentences.append(chunk[0].capitalize() + " " + " ".join(chunk[1:]) + ".")
-        i += n
-    paragraphs = [" ".join(sentences[j:j + 4]) for j in range(0, len(sentences), 4)]
-    title = " ".join(rng.choices(vocab, weights=weights, k=rng.randint(6, 10))).capitalize()
-    return title, "\n\n".join(paragraphs)
+    """One article of ``Corpus`` (for a handful; ``Corpus.batch`` for many)."""
+    return Corpus(rng, vocab, weights).batch(1)[0]
 
 
 def fill(path: Path, n: int, rng: random.Random, vocab: list[str], weights: list[float]) -> None:
-    """``n`` articles straight into ``articles`` (the index is built afterwards)."""
+    """``n`` articles straight into ``articles`` (the index is built afterwards).
+
+    Bulk inserts (``executemany``, a commit per ``FILL_BATCH`` rows); ``published_day``
+    through civmon's own rule (``local_day``, the source's zone, across Kazakhstan's
+    change of offset on 1 March 2024); every 20th article is dated to the day only, and
+    the articles with the planted words carry topics, so exports meet every shape."""
     from models.db import open_engine
+    from pipelines.published_day import local_day
 
     open_engine(path).dispose()  # schema at head, article_search empty
     conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous=OFF")  # a generated file: no fsync per batch
     conn.execute("DROP TRIGGER IF EXISTS article_search_update")  # bulk insert, no upkeep
     conn.execute("INSERT OR IGNORE INTO sources(id, name, country, kind, languages, timezone, "
                  "enabled, updated_at) VALUES ('bench', 'Bench', 'KZ', 'national', 'ru', "
                  "'Asia/Almaty', 1, '2025-01-01T00:00:00Z')")
+    corpus = Corpus(rng, vocab, weights)
     day0 = datetime(2024, 1, 1, tzinfo=UTC)
+    sql = ("INSERT INTO articles(source_id, url, canonical_url, title, text, language, "
+           "published_at, date_precision, fetched_at, content_hash, relevant, story_id, "
+           "topics, published_day, state_supplied) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)")
     batch = []
+    articles: list[tuple[str, str]] = []
     for i in range(n):
-        title, text = make_article(rng, vocab, weights)
-        pub = (day0 + timedelta(minutes=30 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        batch.append(("bench", f"https://bench.kz/{i}", f"https://bench.kz/{i}", title, text,
-                      "ru", pub, "minute", pub, f"h{i}", 1, i + 1))
-        if len(batch) == 5000 or i == n - 1:
-            conn.executemany(
-                "INSERT INTO articles(source_id, url, canonical_url, title, text, language, "
-                "published_at, date_precision, fetched_at, content_hash, relevant, story_id, "
-                "state_supplied) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)", batch)
+        if not articles:
+            articles = corpus.batch(min(FILL_BATCH, n - i))[::-1]
+        title, text = articles.pop()
+        when = day0 + timedelta(minutes=30 * i)
+        fetched = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        pub, precision = (fetched[:10], "day") if i % 20 == 19 else (fetched, "minute")
+        topics = "grants,ngo" if "гранты" in text or "НПО" in text else None
+        url = f"https://bench.kz/{i}"
+        batch.append(("bench", url, url, title, text, "ru", pub, precision, fetched, f"h{i}",
+                      1, i + 1, topics, local_day(pub, "Asia/Almaty")))
+        if len(batch) == FILL_BATCH or i == n - 1:
+            conn.executemany(sql, batch)
             conn.commit()
             batch.clear()
     conn.close()
@@ -187,7 +262,7 @@ def store_cost(tmp: Path, m: int, rng: random.Random, vocab: list[str],
     from pipelines.store import ArticleWriter
 
     source = load_registry().get("tengrinews")
-    articles = [make_article(rng, vocab, weights) for _ in range(m)]
+    articles = Corpus(rng, vocab, weights).batch(m)
     results = {}
     for label in ("on", "off"):
         path = tmp / f"store-{label}.sqlite"
