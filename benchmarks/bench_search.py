@@ -1,7 +1,7 @@
 """Benchmark: full-text search with morphology (article_search) on a generated database.
 
     python benchmarks/bench_search.py [--n 100000] [--store 1000] [--repeat 5] [--keep DIR]
-                                      [--no-vacuum] [--no-plain] [--db FILE]
+                                      [--no-vacuum] [--no-plain] [--db FILE [--no-rebuild]]
 
 Generates ``--n`` articles of about 2 KB of Russian text each: words drawn
 (Zipf-like) from a vocabulary of every inflected form of the lemmas found in
@@ -17,7 +17,9 @@ so the normaliser meets new words all the way through, as on real news), with
   into two fresh databases, one with ``article_search``, one with it dropped;
 * **search latency, top 20, warm**: the median of ``--repeat`` runs of each
   query through civmon's search (parse, SQL, snippets) and of the bare SQL;
-  baseline: plain FTS5 + bm25 on the raw text for the single-word queries;
+  baselines: the same search sorting every match by bm25 (the statement civmon
+  ran before it let FTS5 rank, ``sort_all_sql``) and plain FTS5 + bm25 on the raw
+  text for the single-word queries;
 * database size with and without the index.
 """
 
@@ -219,6 +221,20 @@ def _median_ms(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def sort_all_sql(match: str, limit: int = 20) -> str:
+    """The search statement civmon ran before it let FTS5 rank (the same-run baseline):
+    every match's articles row read and all matches sorted by bm25 before the LIMIT."""
+    from pipelines.search_index import TITLE_WEIGHT
+
+    rank = f"bm25(article_search, {TITLE_WEIGHT}, 1.0)"
+    quoted = match.replace("'", "''")
+    return ("SELECT a.id, a.published_at, a.source_id, s.country, a.language, a.title, a.url, "
+            f"round({rank}, 3) AS score, a.duplicate_of, a.story_id FROM article_search "
+            "JOIN articles a ON a.id = article_search.rowid JOIN sources s ON s.id = "
+            f"a.source_id WHERE article_search MATCH '{quoted}' AND a.relevant = 1 "
+            f"ORDER BY {rank}, a.id LIMIT {limit}")
+
+
 def latencies(path: Path, repeat: int, plain_too: bool = True) -> None:
     from crawler.cli_search import build_sql, run_search
     from models.db import open_readonly
@@ -226,13 +242,15 @@ def latencies(path: Path, repeat: int, plain_too: bool = True) -> None:
 
     engine = open_readonly(path)
     raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    print(f"{'query':<26} {'hits':>7} {'civmon ms':>10} {'sql ms':>8} {'plain ms':>9} "
-          f"{'ratio':>6}")
+    print(f"{'query':<26} {'hits':>7} {'civmon ms':>10} {'sql ms':>8} {'sort-all ms':>11} "
+          f"{'plain ms':>9} {'ratio':>6}")
     kwargs = {"limit": 20}
     for q in QUERIES:
         sql = build_sql(parse(q).match(), **kwargs)
         civmon_ms = _median_ms(lambda q=q: run_search(engine, q, kwargs), repeat)
         sql_ms = _median_ms(lambda sql=sql: raw.execute(sql).fetchall(), repeat)
+        old = sort_all_sql(parse(q).match())
+        sort_ms = _median_ms(lambda old=old: raw.execute(old).fetchall(), repeat)
         hits = raw.execute("SELECT count(*) FROM article_search WHERE article_search MATCH ?",
                            (parse(q).match(),)).fetchone()[0]
         plain = ""
@@ -245,7 +263,8 @@ def latencies(path: Path, repeat: int, plain_too: bool = True) -> None:
                          "ORDER BY bm25(plain_search, 4.0, 1.0) LIMIT 20")
             p_ms = _median_ms(lambda s=plain_sql: raw.execute(s).fetchall(), repeat)
             plain, ratio = f"{p_ms:9.1f}", f"{sql_ms / p_ms:6.2f}"
-        print(f"{q:<26} {hits:>7} {civmon_ms:10.1f} {sql_ms:8.1f} {plain:>9} {ratio:>6}")
+        print(f"{q:<26} {hits:>7} {civmon_ms:10.1f} {sql_ms:8.1f} {sort_ms:11.1f} {plain:>9} "
+              f"{ratio:>6}")
     raw.close()
     engine.dispose()
 
@@ -303,6 +322,9 @@ def main() -> None:
     ap.add_argument("--db", type=Path,
                     help="an existing generated database (bench_search --keep) to index and "
                          "search instead of generating one; it is modified")
+    ap.add_argument("--no-rebuild", action="store_true",
+                    help="with --db: search the index the file has (no rebuild, no plain "
+                         "baseline build; plain_search is used if it is there)")
     ap.add_argument("--no-vacuum", action="store_true",
                     help="skip the VACUUM before measuring the size (minutes at 1M rows)")
     args = ap.parse_args()
@@ -320,7 +342,10 @@ def main() -> None:
             open_engine(path).dispose()  # pending migrations
             conn = sqlite3.connect(path)
             args.n = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            conn.execute("DROP TABLE IF EXISTS plain_search")
+            has_plain = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'plain_search'"
+                                     ).fetchone() is not None
+            if not args.no_rebuild:
+                conn.execute("DROP TABLE IF EXISTS plain_search")
             conn.close()
             size0 = path.stat().st_size
             print(f"existing database: {args.n} articles ({size0 / args.n / 1024:.1f} KB each)")
@@ -332,6 +357,14 @@ def main() -> None:
             size0 = path.stat().st_size
             print(f"generated {args.n} articles in {time.perf_counter() - start:.0f} s "
                   f"({size0 / args.n / 1024:.1f} KB each on disk)")
+        if args.db and args.no_rebuild:
+            latencies(path, args.repeat, has_plain and not args.no_plain)
+            if args.store > 0:
+                on, off = store_cost(tmp, args.store, rng, vocab, weights)
+                print(f"store cost ({args.store} articles through ArticleWriter): index on "
+                      f"{on:.2f} ms/article, off {off:.2f} ms/article, +{on - off:.2f} ms "
+                      f"({on / off:.2f}x)")
+            return
         ours, plain = build_rates(path, args.n, not args.no_plain)
         if not args.no_vacuum:
             conn = sqlite3.connect(path)
