@@ -444,9 +444,16 @@ def _strings(values: list[Any]):
     """A string array from texts or their UTF-8 bytes (Arrow checks the bytes are UTF-8)."""
     import pyarrow as pa
 
-    if any(isinstance(v, bytes) for v in values):
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, bytes):
         return pa.array(values, pa.binary()).cast(pa.string())
     return pa.array(values, pa.string())
+
+
+#: Columns with few distinct values, which Parquet's dictionary encoding shrinks; the
+#: others (texts, URLs, ids) are plain-encoded rather than tried and abandoned per page.
+DICTIONARY_COLUMNS = ["source_id", "source_name", "country", "date_precision", "language",
+                      "topics", "attributed_to", "supplier", "date_source"]
 
 
 def export_parquet(engine: Engine, f: ExportFilter, path: str, *,
@@ -459,7 +466,8 @@ def _write_batches(batches: Iterable[list[tuple[Any, ...]]], path: str) -> int:
     import pyarrow.parquet as pq
 
     n = 0
-    with pq.ParquetWriter(path, parquet_schema(), compression="zstd") as writer:
+    with pq.ParquetWriter(path, parquet_schema(), compression="zstd",
+                          use_dictionary=DICTIONARY_COLUMNS) as writer:
         for rows in batches:
             writer.write_batch(record_batch(rows))
             n += len(rows)
