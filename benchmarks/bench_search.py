@@ -1,7 +1,7 @@
 """Benchmark: full-text search with morphology (article_search) on a generated database.
 
     python benchmarks/bench_search.py [--n 100000] [--store 1000] [--repeat 5] [--keep DIR]
-                                      [--no-vacuum] [--no-plain] [--db FILE]
+                                      [--no-vacuum] [--no-plain] [--db FILE [--no-rebuild]]
 
 Generates ``--n`` articles of about 2 KB of Russian text each: words drawn
 (Zipf-like) from a vocabulary of every inflected form of the lemmas found in
@@ -17,7 +17,9 @@ so the normaliser meets new words all the way through, as on real news), with
   into two fresh databases, one with ``article_search``, one with it dropped;
 * **search latency, top 20, warm**: the median of ``--repeat`` runs of each
   query through civmon's search (parse, SQL, snippets) and of the bare SQL;
-  baseline: plain FTS5 + bm25 on the raw text for the single-word queries;
+  baselines: the same search sorting every match by bm25 (the statement civmon
+  ran before it let FTS5 rank, ``sort_all_sql``) and plain FTS5 + bm25 on the raw
+  text for the single-word queries;
 * database size with and without the index.
 """
 
@@ -36,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+FILL_BATCH = 10_000
 QUERIES = ["грант", "НПО", "волонтёр", '"общественный совет"', "грант OR субсидия",
            "грант NOT спорт", "гранты для НПО", "аким"]
 
@@ -66,45 +69,119 @@ def vocabulary(rng: random.Random) -> list[str]:
     return out
 
 
+PLANTED = ["грантов", "грантового", "гранты", "НПО", "неправительственных", "организаций",
+           "общественный", "совет"]
+
+
+class Corpus:
+    """Generated articles: ``WORDS`` words (~2 KB) drawn Zipf-like from ``vocab``,
+    sentences of 8-16 words, 4 sentences a paragraph, a title of 6-10 words; 5 % get
+    three words of the searched families (``PLANTED``) at random places.
+
+    A batch is drawn with numpy at once (words, sentence lengths, the planted places),
+    and each word is written from a table of its forms made once (as it is, with a
+    capital, with its full stop and the space or paragraph break that follows), so an
+    article is one ``str.join`` and a million articles take minutes, not an hour."""
+
+    WORDS = 290
+    #: what follows a word: a space, a full stop and space, a full stop and a paragraph
+    #: break, the article's final full stop
+    ENDINGS = (" ", ". ", ".\n\n", ".")
+
+    def __init__(self, rng: random.Random, vocab: list[str], weights: list[float]) -> None:
+        import numpy as np
+
+        self.np = np
+        self.gen = np.random.default_rng(rng.getrandbits(64))
+        # a look-up table with each word ~weight x 2**20 times: a draw is one random index
+        p = np.asarray(weights, dtype=float)
+        self.lut = np.repeat(np.arange(len(p)), np.floor(p / p.sum() * 2**20).astype(int))
+        self.words = list(vocab) + PLANTED
+        self.planted = np.arange(len(vocab), len(self.words))
+        capital = [w[:1].upper() + w[1:] for w in self.words]
+        # form (capital, ending) of word i is table[i + size * (4 * capital + ending)]
+        self.table = [w + end for forms in (self.words, capital) for end in self.ENDINGS
+                      for w in forms]
+        self.capital = capital
+
+    def _draw(self, shape: tuple[int, ...]):
+        return self.lut[self.gen.integers(0, len(self.lut), shape)]
+
+    def batch(self, k: int) -> list[tuple[str, str]]:
+        np, gen, n = self.np, self.gen, self.WORDS
+        body = self._draw((k, n))
+        planted = np.flatnonzero(gen.random(k) < 0.05)
+        for a in planted.tolist():
+            body[a, gen.choice(n, 3, replace=False)] = gen.choice(self.planted, 3,
+                                                                  replace=False)
+        # sentence ends: running sums of lengths 8-16; every 4th ends a paragraph
+        ends = np.cumsum(gen.integers(8, 17, size=(k, n // 8 + 1)), axis=1) - 1
+        ending = np.zeros((k, n), dtype=np.int64)
+        capital = np.zeros((k, n), dtype=np.int64)
+        rows = np.broadcast_to(np.arange(k)[:, None], ends.shape)
+        inside = ends < n
+        ending[rows[inside], ends[inside]] = 1
+        para = inside & (np.arange(ends.shape[1]) % 4 == 3)
+        ending[rows[para], ends[para]] = 2
+        starts = ends[:, :-1] + 1
+        s_inside = starts < n
+        capital[:, 0] = 1
+        capital[rows[:, 1:][s_inside], starts[s_inside]] = 1
+        ending[:, -1] = 3
+        codes = body + len(self.words) * (4 * capital + ending)
+        title_len = gen.integers(6, 11, size=k).tolist()
+        titles = self._draw((k, 10)).tolist()
+        table, words, cap = self.table, self.words, self.capital
+        out = []
+        for a, row in enumerate(codes.tolist()):
+            t = titles[a][:title_len[a]]
+            title = cap[t[0]] + " " + " ".join([words[i] for i in t[1:]])
+            out.append((title, "".join(map(table.__getitem__, row))))
+        return out
+
+
 def make_article(rng: random.Random, vocab: list[str], weights: list[float]) -> tuple[str, str]:
-    words = rng.choices(vocab, weights=weights, k=290)  # ~2 KB of Russian text
-    if rng.random() < 0.05:
-        for w in rng.sample(["грантов", "грантового", "гранты", "НПО", "неправительственных",
-                             "организаций", "общественный", "совет"], 3):
-            words.insert(rng.randrange(len(words)), w)
-    sentences, i = [], 0
-    while i < len(words):
-        n = rng.randint(8, 16)
-        chunk = words[i:i + n]
-        sentences.append(chunk[0].capitalize() + " " + " ".join(chunk[1:]) + ".")
-        i += n
-    paragraphs = [" ".join(sentences[j:j + 4]) for j in range(0, len(sentences), 4)]
-    title = " ".join(rng.choices(vocab, weights=weights, k=rng.randint(6, 10))).capitalize()
-    return title, "\n\n".join(paragraphs)
+    """One article of ``Corpus`` (for a handful; ``Corpus.batch`` for many)."""
+    return Corpus(rng, vocab, weights).batch(1)[0]
 
 
 def fill(path: Path, n: int, rng: random.Random, vocab: list[str], weights: list[float]) -> None:
-    """``n`` articles straight into ``articles`` (the index is built afterwards)."""
+    """``n`` articles straight into ``articles`` (the index is built afterwards).
+
+    Bulk inserts (``executemany``, a commit per ``FILL_BATCH`` rows); ``published_day``
+    through civmon's own rule (``local_day``, the source's zone, across Kazakhstan's
+    change of offset on 1 March 2024); every 20th article is dated to the day only, and
+    the articles with the planted words carry topics, so exports meet every shape."""
     from models.db import open_engine
+    from pipelines.published_day import local_day
 
     open_engine(path).dispose()  # schema at head, article_search empty
     conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous=OFF")  # a generated file: no fsync per batch
     conn.execute("DROP TRIGGER IF EXISTS article_search_update")  # bulk insert, no upkeep
     conn.execute("INSERT OR IGNORE INTO sources(id, name, country, kind, languages, timezone, "
                  "enabled, updated_at) VALUES ('bench', 'Bench', 'KZ', 'national', 'ru', "
                  "'Asia/Almaty', 1, '2025-01-01T00:00:00Z')")
+    corpus = Corpus(rng, vocab, weights)
     day0 = datetime(2024, 1, 1, tzinfo=UTC)
+    sql = ("INSERT INTO articles(source_id, url, canonical_url, title, text, language, "
+           "published_at, date_precision, fetched_at, content_hash, relevant, story_id, "
+           "topics, published_day, state_supplied) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)")
     batch = []
+    articles: list[tuple[str, str]] = []
     for i in range(n):
-        title, text = make_article(rng, vocab, weights)
-        pub = (day0 + timedelta(minutes=30 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        batch.append(("bench", f"https://bench.kz/{i}", f"https://bench.kz/{i}", title, text,
-                      "ru", pub, "minute", pub, f"h{i}", 1, i + 1))
-        if len(batch) == 5000 or i == n - 1:
-            conn.executemany(
-                "INSERT INTO articles(source_id, url, canonical_url, title, text, language, "
-                "published_at, date_precision, fetched_at, content_hash, relevant, story_id, "
-                "state_supplied) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)", batch)
+        if not articles:
+            articles = corpus.batch(min(FILL_BATCH, n - i))[::-1]
+        title, text = articles.pop()
+        when = day0 + timedelta(minutes=30 * i)
+        fetched = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        pub, precision = (fetched[:10], "day") if i % 20 == 19 else (fetched, "minute")
+        topics = "grants,ngo" if "гранты" in text or "НПО" in text else None
+        url = f"https://bench.kz/{i}"
+        batch.append(("bench", url, url, title, text, "ru", pub, precision, fetched, f"h{i}",
+                      1, i + 1, topics, local_day(pub, "Asia/Almaty")))
+        if len(batch) == FILL_BATCH or i == n - 1:
+            conn.executemany(sql, batch)
             conn.commit()
             batch.clear()
     conn.close()
@@ -144,6 +221,20 @@ def _median_ms(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def sort_all_sql(match: str, limit: int = 20) -> str:
+    """The search statement civmon ran before it let FTS5 rank (the same-run baseline):
+    every match's articles row read and all matches sorted by bm25 before the LIMIT."""
+    from pipelines.search_index import TITLE_WEIGHT
+
+    rank = f"bm25(article_search, {TITLE_WEIGHT}, 1.0)"
+    quoted = match.replace("'", "''")
+    return ("SELECT a.id, a.published_at, a.source_id, s.country, a.language, a.title, a.url, "
+            f"round({rank}, 3) AS score, a.duplicate_of, a.story_id FROM article_search "
+            "JOIN articles a ON a.id = article_search.rowid JOIN sources s ON s.id = "
+            f"a.source_id WHERE article_search MATCH '{quoted}' AND a.relevant = 1 "
+            f"ORDER BY {rank}, a.id LIMIT {limit}")
+
+
 def latencies(path: Path, repeat: int, plain_too: bool = True) -> None:
     from crawler.cli_search import build_sql, run_search
     from models.db import open_readonly
@@ -151,13 +242,15 @@ def latencies(path: Path, repeat: int, plain_too: bool = True) -> None:
 
     engine = open_readonly(path)
     raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    print(f"{'query':<26} {'hits':>7} {'civmon ms':>10} {'sql ms':>8} {'plain ms':>9} "
-          f"{'ratio':>6}")
+    print(f"{'query':<26} {'hits':>7} {'civmon ms':>10} {'sql ms':>8} {'sort-all ms':>11} "
+          f"{'plain ms':>9} {'ratio':>6}")
     kwargs = {"limit": 20}
     for q in QUERIES:
         sql = build_sql(parse(q).match(), **kwargs)
         civmon_ms = _median_ms(lambda q=q: run_search(engine, q, kwargs), repeat)
         sql_ms = _median_ms(lambda sql=sql: raw.execute(sql).fetchall(), repeat)
+        old = sort_all_sql(parse(q).match())
+        sort_ms = _median_ms(lambda old=old: raw.execute(old).fetchall(), repeat)
         hits = raw.execute("SELECT count(*) FROM article_search WHERE article_search MATCH ?",
                            (parse(q).match(),)).fetchone()[0]
         plain = ""
@@ -170,7 +263,8 @@ def latencies(path: Path, repeat: int, plain_too: bool = True) -> None:
                          "ORDER BY bm25(plain_search, 4.0, 1.0) LIMIT 20")
             p_ms = _median_ms(lambda s=plain_sql: raw.execute(s).fetchall(), repeat)
             plain, ratio = f"{p_ms:9.1f}", f"{sql_ms / p_ms:6.2f}"
-        print(f"{q:<26} {hits:>7} {civmon_ms:10.1f} {sql_ms:8.1f} {plain:>9} {ratio:>6}")
+        print(f"{q:<26} {hits:>7} {civmon_ms:10.1f} {sql_ms:8.1f} {sort_ms:11.1f} {plain:>9} "
+              f"{ratio:>6}")
     raw.close()
     engine.dispose()
 
@@ -187,7 +281,7 @@ def store_cost(tmp: Path, m: int, rng: random.Random, vocab: list[str],
     from pipelines.store import ArticleWriter
 
     source = load_registry().get("tengrinews")
-    articles = [make_article(rng, vocab, weights) for _ in range(m)]
+    articles = Corpus(rng, vocab, weights).batch(m)
     results = {}
     for label in ("on", "off"):
         path = tmp / f"store-{label}.sqlite"
@@ -228,6 +322,9 @@ def main() -> None:
     ap.add_argument("--db", type=Path,
                     help="an existing generated database (bench_search --keep) to index and "
                          "search instead of generating one; it is modified")
+    ap.add_argument("--no-rebuild", action="store_true",
+                    help="with --db: search the index the file has (no rebuild, no plain "
+                         "baseline build; plain_search is used if it is there)")
     ap.add_argument("--no-vacuum", action="store_true",
                     help="skip the VACUUM before measuring the size (minutes at 1M rows)")
     args = ap.parse_args()
@@ -245,7 +342,10 @@ def main() -> None:
             open_engine(path).dispose()  # pending migrations
             conn = sqlite3.connect(path)
             args.n = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            conn.execute("DROP TABLE IF EXISTS plain_search")
+            has_plain = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'plain_search'"
+                                     ).fetchone() is not None
+            if not args.no_rebuild:
+                conn.execute("DROP TABLE IF EXISTS plain_search")
             conn.close()
             size0 = path.stat().st_size
             print(f"existing database: {args.n} articles ({size0 / args.n / 1024:.1f} KB each)")
@@ -257,6 +357,14 @@ def main() -> None:
             size0 = path.stat().st_size
             print(f"generated {args.n} articles in {time.perf_counter() - start:.0f} s "
                   f"({size0 / args.n / 1024:.1f} KB each on disk)")
+        if args.db and args.no_rebuild:
+            latencies(path, args.repeat, has_plain and not args.no_plain)
+            if args.store > 0:
+                on, off = store_cost(tmp, args.store, rng, vocab, weights)
+                print(f"store cost ({args.store} articles through ArticleWriter): index on "
+                      f"{on:.2f} ms/article, off {off:.2f} ms/article, +{on - off:.2f} ms "
+                      f"({on / off:.2f}x)")
+            return
         ours, plain = build_rates(path, args.n, not args.no_plain)
         if not args.no_vacuum:
             conn = sqlite3.connect(path)

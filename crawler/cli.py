@@ -240,11 +240,10 @@ def export(fmt, output, since, until, sources, countries, query, relevant_flag, 
         ExportFilter,
         ParquetMissing,
         compiled_sql,
-        iter_rows,
+        export_csv,
+        export_jsonl,
+        export_parquet,
         parquet_schema,
-        write_csv,
-        write_jsonl,
-        write_parquet,
         write_sidecar,
     )
     if since and until and since > until:
@@ -277,14 +276,14 @@ def export(fmt, output, since, until, sources, countries, query, relevant_flag, 
     sql = compiled_sql(flt, engine)
     try:
         if fmt == "parquet":
-            n = write_parquet(iter_rows(engine, flt), output)
+            n = export_parquet(engine, flt, output)
         else:
             newline = "" if fmt == "csv" else None
             out = (open(output, "w", encoding="utf-8", newline=newline)  # noqa: SIM115
                    if output else sys.stdout)
             try:
-                rows = iter_rows(engine, flt)
-                n = write_csv(rows, out, excel=excel) if fmt == "csv" else write_jsonl(rows, out)
+                n = (export_csv(engine, flt, out, excel=excel) if fmt == "csv"
+                     else export_jsonl(engine, flt, out))
             finally:
                 if output:
                     out.close()

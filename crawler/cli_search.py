@@ -40,8 +40,13 @@ def build_sql(match: str, *, since: date | None = None, until: date | None = Non
     """The search statement with every value inlined (runs as it stands in sqlite3)."""
     from pipelines.search_index import TITLE_WEIGHT
 
-    rank = f"bm25(article_search, {TITLE_WEIGHT}, 1.0)"
-    conds = [f"article_search MATCH {_quote(match)}"]
+    # FTS5's rank column with bm25's weights: FTS5 then hands the matches over best first
+    # (it sorts their rowids and scores itself), so the joins and filters run on the
+    # first matches only and LIMIT stops the scan; ORDER BY bm25(...) would read every
+    # match's articles row and sort them all (at 1M rows, tens of thousands per word)
+    rank = "article_search.rank"
+    conds = [f"article_search MATCH {_quote(match)}",
+             f"article_search.rank MATCH 'bm25({TITLE_WEIGHT}, 1.0)'"]
     # published_at is ISO text: string order is time order, a day-only value is in its day
     if since:
         conds.append(f"a.published_at >= {_quote(since.isoformat())}")
@@ -65,14 +70,14 @@ def build_sql(match: str, *, since: date | None = None, until: date | None = Non
     where = "\n  AND ".join(conds)
     return (
         "SELECT a.id, a.published_at, a.source_id, s.country, a.language, a.title, a.url,\n"
-        # no snippet() here: SQLite computes it for every match before the sort, which
-        # made a frequent word ten times slower; civmon cuts its snippet from the text
+        # no snippet() here: FTS5's is cut from the shadow (base forms); civmon cuts its
+        # snippet from the original text
         f"       round({rank}, 3) AS score, a.duplicate_of, a.story_id\n"
         "FROM article_search\n"
         "JOIN articles a ON a.id = article_search.rowid\n"
         "JOIN sources s ON s.id = a.source_id\n"
         f"WHERE {where}\n"
-        f"ORDER BY {rank}, a.id\n"
+        f"ORDER BY {rank}\n"
         f"LIMIT {int(limit)};"
     )
 

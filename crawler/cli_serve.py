@@ -54,10 +54,11 @@ COLUMN_NOTES = {
 
 SEARCH_SQL = """SELECT a.id, a.published_at, a.source_id, a.title,
        civmon_snippet(a.text, a.language, :q) AS snippet,
-       round(bm25(article_search, 4.0, 1.0), 2) AS score, a.url
+       round(article_search.rank, 2) AS score, a.url
 FROM article_search JOIN articles a ON a.id = article_search.rowid
-WHERE article_search MATCH civmon_match(:q) AND a.relevant = 1
-ORDER BY bm25(article_search, 4.0, 1.0) LIMIT 100"""
+WHERE article_search MATCH civmon_match(:q) AND article_search.rank MATCH 'bm25(4.0, 1.0)'
+  AND a.relevant = 1
+ORDER BY article_search.rank LIMIT 100"""
 
 QUERIES = {
     "search": {

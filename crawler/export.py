@@ -8,8 +8,15 @@ units, as Excel counts) and neutralises formulas (a cell starting with
 ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading apostrophe).  JSONL writes
 ``topics`` as an array and ``relevant``/``state_supplied`` as booleans; Parquet
 (pyarrow, the optional extra ``.[parquet]``) has typed columns.  Every export
-streams: rows are read with a server-side cursor and written as they come
-(Parquet in row groups of ``PARQUET_BATCH``), so memory stays flat at any size.
+streams: rows are read in batches from the database cursor (server-side on
+PostgreSQL) and written as they come (Parquet in row groups of ``PARQUET_BATCH``),
+so memory stays flat at any size.  The exports (``export_csv``, ``export_jsonl``,
+``export_parquet``) do no per-row Python work they can leave to C: the dated rows
+come in the order of the ``published_at`` index (no sort of the whole result),
+``--excel``'s cells are made in SQL on SQLite, CSV rows go to ``csv.writer.writerows``
+as the cursor gives them, Parquet columns are built by Arrow from column lists (text
+read from SQLite as UTF-8 bytes).  ``write_csv``/``write_jsonl``/``write_parquet`` take
+rows as dicts (``iter_rows``) and write the same bytes.
 A file export also writes ``FILE.json``, a sidecar naming the query, the
 civmon version and the row count.
 
@@ -20,13 +27,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import LargeBinary, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.engine import Engine
 
 from models.schema import Article, Source
@@ -40,8 +47,14 @@ EXPORT_COLUMNS = (
 EXCEL_CELL_LIMIT = 32_767
 #: A cell Excel (and LibreOffice) would read as a formula (CSV injection, OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FETCH_BATCH = 2_000  # rows per fetchmany of a CSV/JSONL export: ~5 MB of text
 PARQUET_BATCH = 1_000  # rows per row group: ~7 MB of text (2,000 peaked at 307 MB on 1M rows)
 BOOLEAN_COLUMNS = ("relevant", "state_supplied")
+#: String columns a Parquet export reads from SQLite as UTF-8 bytes, Arrow's own encoding.
+TEXT_AS_BYTES = ("source_id", "source_name", "country", "published_at", "date_precision",
+                 "title", "url", "canonical_url", "language", "author", "attributed_to",
+                 "supplier", "published_raw", "date_source", "fetched_at", "text",
+                 "published_day")
 
 
 @dataclass
@@ -67,21 +80,26 @@ def like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def build_query(f: ExportFilter, dialect: str = "sqlite", *, portable: bool = False) -> Select:
-    """The SELECT behind an export (``civmon export --sql`` prints it).
+def _filtered(f: ExportFilter, dialect: str = "sqlite", *, portable: bool = False,
+                cell: Callable[[Any, str], Any] | None = None) -> Select:
+    """The export's SELECT and WHERE, unordered (``build_query``, ``scan_queries``).
 
     ``--query`` is case-insensitive for every alphabet: on SQLite through the
     ``civmon_fold`` function civmon registers (SQLite's LIKE folds ASCII only),
     elsewhere through ILIKE.  ``portable`` (for ``--sql``) avoids ``civmon_fold``,
     which the sqlite3 shell and pandas do not have: it matches the spellings of
     :func:`spellings` instead (as typed, its first letter raised, lower, UPPER,
-    Capitalised, Title Case).
+    Capitalised, Title Case).  ``cell(column, name)`` wraps each selected column (the SQL
+    form of ``--excel``, ``excel_sql``; texts read as bytes); the column keeps its name.
     """
     cols = {
         "source_name": Source.name.label("source_name"),
         "country": Source.country.label("country"),
     }
     selected = [cols.get(c, getattr(Article, c, None)) for c in EXPORT_COLUMNS]
+    if cell is not None:
+        selected = [cell(col, name).label(name) for col, name in zip(selected, EXPORT_COLUMNS,
+                                                                strict=True)]
     stmt = select(*selected).join(Source, Source.id == Article.source_id)
     conds = []
     # published_at is ISO text ('2025-11-24T07:18:00Z' or '2025-11-24'): string
@@ -115,7 +133,28 @@ def build_query(f: ExportFilter, dialect: str = "sqlite", *, portable: bool = Fa
         conds.append(Article.duplicate_of.is_(None))
     if conds:
         stmt = stmt.where(and_(*conds))
-    return stmt.order_by(Article.published_at.is_(None), Article.published_at, Article.id)
+    return stmt
+
+
+def build_query(f: ExportFilter, dialect: str = "sqlite", *, portable: bool = False,
+                cell: Callable[[Any, str], Any] | None = None) -> Select:
+    """The SELECT behind an export (``civmon export --sql`` prints it): rows ordered by
+    ``published_at`` (undated last), then ``id``."""
+    return _filtered(f, dialect, portable=portable, cell=cell).order_by(
+        Article.published_at.is_(None), Article.published_at, Article.id)
+
+
+def scan_queries(f: ExportFilter, dialect: str = "sqlite", *,
+                 cell: Callable[[Any, str], Any] | None = None) -> list[Select]:
+    """``build_query``'s rows in its order, as two statements: the dated rows ordered by
+    ``(published_at, id)``, then the undated ones by ``id``.  Both orders are those of the
+    index on ``published_at`` (whose last key is the row id), so the database walks the
+    index instead of sorting the whole result in a temporary B-tree (at 1M rows, gigabytes
+    of text) before the first row comes out."""
+    base = _filtered(f, dialect, cell=cell)
+    return [base.where(Article.published_at.is_not(None)).order_by(Article.published_at,
+                                                                   Article.id),
+            base.where(Article.published_at.is_(None)).order_by(Article.id)]
 
 
 def compiled_sql(f: ExportFilter, engine: Engine) -> str:
@@ -131,11 +170,137 @@ def compiled_sql(f: ExportFilter, engine: Engine) -> str:
 
 
 def iter_rows(engine: Engine, f: ExportFilter) -> Iterator[dict[str, Any]]:
-    with engine.connect() as conn:
-        stmt = build_query(f, engine.dialect.name)
-        result = conn.execution_options(stream_results=True).execute(stmt)
-        for row in result:
+    """The export's rows as dicts (a Python API; the exports themselves use ``iter_batches``)."""
+    for rows in iter_batches(engine, f):
+        for row in rows:
             yield dict(zip(EXPORT_COLUMNS, row, strict=True))
+
+
+def excel_sql(col: Any, _name: str = "") -> Any:
+    """``excel_cell`` in SQL (SQLite): a text cell starting a formula gets its apostrophe
+    there, and only a cell long enough to need trimming (more than ``EXCEL_CELL_LIMIT // 2 - 1``
+    bytes, so possibly over the limit in UTF-16 units) calls ``civmon_excel_cell``,
+    i.e. ``excel_cell`` itself, which ``iter_batches`` registers on the connection."""
+    return case(
+        (func.typeof(col) != "text", col),
+        (func.length(cast(col, LargeBinary)) > EXCEL_CELL_LIMIT // 2 - 1,
+         func.civmon_excel_cell(col)),
+        (func.substr(col, 1, 1).in_(FORMULA_STARTS), literal("'").op("||")(col)),
+        else_=col)
+
+
+def iter_batches(engine: Engine, f: ExportFilter, *, size: int = FETCH_BATCH,
+                 excel: bool = False, as_bytes: Sequence[str] = ()
+                 ) -> Iterator[list[tuple[Any, ...]]]:
+    """The export's rows as lists of up to ``size`` tuples in ``EXPORT_COLUMNS`` order,
+    straight from the database cursor (no per-row Python objects on SQLite).
+
+    ``excel``: cells as ``excel_cell`` makes them — computed in SQL on SQLite
+    (``excel_sql``), in Python elsewhere.  ``as_bytes``: columns SQLite hands over as
+    their UTF-8 bytes (``CAST(... AS BLOB)``), for a consumer that wants UTF-8 anyway
+    (Arrow): no decoding to ``str`` and encoding back; other databases give ``str``."""
+    sqlite = engine.dialect.name == "sqlite"
+
+    def cell(col: Any, name: str) -> Any:
+        if excel:
+            col = excel_sql(col)
+        return cast(col, LargeBinary) if name in as_bytes else col
+
+    stmts = scan_queries(f, engine.dialect.name,
+                         cell=cell if sqlite and (excel or as_bytes) else None)
+    with engine.connect() as conn:
+        if sqlite and excel:
+            conn.connection.driver_connection.create_function(
+                "civmon_excel_cell", 1, excel_cell, deterministic=True)
+
+        def fetchers() -> Iterator[Callable[[int], list[tuple[Any, ...]]]]:
+            for stmt in stmts:  # one after the other: the second starts when the first ends
+                if sqlite:  # the sqlite3 cursor itself (it steps through the rows lazily)
+                    yield conn.execute(stmt).cursor.fetchmany
+                else:  # a server-side cursor: memory stays flat
+                    result = conn.execution_options(stream_results=True).execute(stmt)
+                    yield lambda n, result=result: [tuple(r) for r in result.fetchmany(n)]
+
+        for rows in _rechunk(fetchers(), size):
+            if excel and not sqlite:
+                rows = [tuple(excel_cell(v) if isinstance(v, str) else v for v in r)
+                        for r in rows]
+            yield rows
+
+
+def _rechunk(fetchers: Iterable[Callable[[int], list[tuple[Any, ...]]]], size: int
+             ) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of ``size`` rows across the statements (the last one may be shorter)."""
+    buf: list[tuple[Any, ...]] = []
+    for fetchmany in fetchers:
+        while rows := fetchmany(size - len(buf)):
+            if buf:
+                buf.extend(rows)
+            else:
+                buf = rows
+            if len(buf) >= size:
+                yield buf
+                buf = []
+    if buf:
+        yield buf
+
+
+def export_csv(engine: Engine, f: ExportFilter, out: IO[str], *, excel: bool = False) -> int:
+    """``civmon export --format csv``: the rows of ``f`` as CSV lines; returns the row count.
+    The same bytes as ``write_csv(iter_rows(engine, f), out, excel=excel)``."""
+    if excel:
+        out.write("\ufeff")
+    out.write(csv_line(EXPORT_COLUMNS))
+    n = 0
+    for rows in iter_batches(engine, f, excel=excel):
+        out.writelines(map(csv_line, rows))
+        n += len(rows)
+    return n
+
+
+def csv_line(row: Sequence[Any]) -> str:
+    """One CSV record as ``csv.writer(lineterminator="\\r\\n")`` writes it (QUOTE_MINIMAL:
+    a field with a comma, a double quote, CR or LF is quoted, its quotes doubled; None is
+    empty).  Built with ``str`` methods that scan in C (``in``, ``replace``, ``join``):
+    the csv module copies every character of a field one by one into a buffer of 4-byte
+    characters, which made it four times slower on 6 KB texts (tests/test_export_fast.py
+    checks the bytes against the csv module's)."""
+    fields = []
+    for v in row:
+        if v is None:
+            fields.append("")
+        elif type(v) is not str:
+            fields.append(str(v))
+        elif '"' in v:
+            fields.append('"' + v.replace('"', '""') + '"')
+        elif "," in v or "\n" in v or "\r" in v:
+            fields.append('"' + v + '"')
+        else:
+            fields.append(v)
+    return ",".join(fields) + "\r\n"
+
+
+def export_jsonl(engine: Engine, f: ExportFilter, out: IO[str]) -> int:
+    """``civmon export --format jsonl`` (the same lines as ``write_jsonl(iter_rows(...))``)."""
+    n = 0
+    for rows in iter_batches(engine, f):
+        out.writelines(_jsonl_lines(rows))
+        n += len(rows)
+    return n
+
+
+def _jsonl_lines(rows: list[tuple[Any, ...]]) -> Iterator[str]:
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    topics_at = EXPORT_COLUMNS.index("topics")
+    flags = [EXPORT_COLUMNS.index(c) for c in BOOLEAN_COLUMNS]
+    for row in rows:
+        values = list(row)
+        topics = values[topics_at]
+        values[topics_at] = [t for t in topics.split(",") if t] if topics else []
+        for i in flags:
+            if values[i] is not None:
+                values[i] = bool(values[i])
+        yield dumps(dict(zip(EXPORT_COLUMNS, values, strict=True))) + "\n"
 
 
 def write_csv(rows: Iterator[dict[str, Any]], out: IO[str], *, excel: bool = False) -> int:
@@ -218,31 +383,114 @@ def _timestamp(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def write_parquet(rows: Iterator[dict[str, Any]], path: str, *,
-                  batch: int = PARQUET_BATCH) -> int:
-    """Stream ``rows`` into a Parquet file, one row group per ``batch`` rows."""
+def _timestamps(texts):
+    """A timestamp array in UTC from a string array of ISO texts, parsed by Arrow: a
+    day-only value is midnight UTC of that day (as ``_timestamp``), which Arrow's cast
+    is given by adding the time; a batch Arrow cannot parse (no offset, fractions, bad
+    text) goes through ``_timestamp``, value by value."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.compute as pc
+
+    ts = pa.timestamp("s", tz="UTC")
+    day_only = pc.equal(pc.utf8_length(texts), 10)
+    full = pc.if_else(day_only, pc.binary_join_element_wise(texts, "T00:00:00Z", ""), texts)
+    try:
+        return full.cast(ts)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([_timestamp(v) for v in texts.to_pylist()], ts)
+
+
+def _dates(texts):
+    """A date32 array from a string array of 'YYYY-MM-DD' texts (Arrow's cast;
+    ``date.fromisoformat`` for a batch it cannot parse, e.g. an empty text: no date)."""
+    import pyarrow as pa
+
+    try:
+        return texts.cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([date.fromisoformat(v) if v else None for v in texts.to_pylist()],
+                        pa.date32())
+
+
+def record_batch(rows: list[tuple[Any, ...]]):
+    """One Parquet row group of ``rows`` (tuples in ``EXPORT_COLUMNS`` order), built column
+    by column: Arrow converts the integers, booleans, timestamps and dates in C."""
+    import pyarrow as pa
 
     schema = parquet_schema()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(EXPORT_COLUMNS)
+    arrays = []
+    for name, values, fld in zip(EXPORT_COLUMNS, columns, schema, strict=True):
+        values = list(values)
+        if name in TEXT_AS_BYTES:
+            values = _strings(values)
+        if name in ("published_at", "fetched_at"):
+            arrays.append(_timestamps(values))
+        elif name == "topics":
+            arrays.append(pa.array([[t for t in v.split(",") if t] if v else []
+                                    for v in values], fld.type))
+        elif name == "published_day":
+            arrays.append(_dates(values))
+        elif name in BOOLEAN_COLUMNS:
+            arrays.append(pa.array(values, pa.int64()).cast(fld.type))
+        elif isinstance(values, pa.Array):
+            arrays.append(values)
+        else:
+            arrays.append(pa.array(values, fld.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _strings(values: list[Any]):
+    """A string array from texts or their UTF-8 bytes (Arrow checks the bytes are UTF-8)."""
+    import pyarrow as pa
+
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, bytes):
+        return pa.array(values, pa.binary()).cast(pa.string())
+    return pa.array(values, pa.string())
+
+
+#: Columns with few distinct values, which Parquet's dictionary encoding shrinks; the
+#: others (texts, URLs, ids) are plain-encoded rather than tried and abandoned per page.
+DICTIONARY_COLUMNS = ["source_id", "source_name", "country", "date_precision", "language",
+                      "topics", "attributed_to", "supplier", "date_source"]
+
+
+def export_parquet(engine: Engine, f: ExportFilter, path: str, *,
+                   batch: int = PARQUET_BATCH) -> int:
+    """``civmon export --format parquet``: one row group per ``batch`` rows of ``f``."""
+    return _write_batches(iter_batches(engine, f, size=batch, as_bytes=TEXT_AS_BYTES), path)
+
+
+def _write_batches(batches: Iterable[list[tuple[Any, ...]]], path: str) -> int:
+    import pyarrow.parquet as pq
+
     n = 0
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        buf: list[dict[str, Any]] = []
-        for row in rows:
-            row = typed(row)
-            row["published_at"] = _timestamp(row["published_at"])
-            row["fetched_at"] = _timestamp(row["fetched_at"])
-            day = row["published_day"]
-            row["published_day"] = date.fromisoformat(day) if day else None
-            buf.append(row)
-            if len(buf) >= batch:
-                writer.write_batch(pa.RecordBatch.from_pylist(buf, schema=schema))
-                n += len(buf)
-                buf.clear()
-        if buf or n == 0:
-            writer.write_batch(pa.RecordBatch.from_pylist(buf, schema=schema))
-            n += len(buf)
+    with pq.ParquetWriter(path, parquet_schema(), compression="zstd",
+                          use_dictionary=DICTIONARY_COLUMNS) as writer:
+        for rows in batches:
+            writer.write_batch(record_batch(rows))
+            n += len(rows)
+        if n == 0:
+            writer.write_batch(record_batch([]))
     return n
+
+
+def write_parquet(rows: Iterator[dict[str, Any]], path: str, *,
+                  batch: int = PARQUET_BATCH) -> int:
+    """Stream ``rows`` (dicts, as ``iter_rows`` gives) into a Parquet file, one row group per
+    ``batch`` rows."""
+    def batches() -> Iterator[list[tuple[Any, ...]]]:
+        buf: list[tuple[Any, ...]] = []
+        for row in rows:
+            buf.append(tuple(row[c] for c in EXPORT_COLUMNS))
+            if len(buf) >= batch:
+                yield buf
+                buf = []
+        if buf:
+            yield buf
+
+    return _write_batches(batches(), path)
 
 
 def write_sidecar(path: str, *, fmt: str, flt: ExportFilter, sql: str, rows: int) -> str:

@@ -14,8 +14,12 @@ day is known), so the local day is derived here, once, and stored as
   that sets ``published_at`` through the ORM) sets ``published_day`` too, and
   an ``after_flush`` hook that recomputes a source's rows when its registry
   time zone changes.
-* ``refresh(conn, source_id=None)`` — recompute stored rows in keyset batches
-  (migration 0006's backfill; the zone change; rows written by raw SQL).
+* ``refresh(conn, source_id=None)`` — recompute stored rows (migration 0006's
+  backfill; the zone change; rows written by raw SQL).  On SQLite one set-based
+  ``UPDATE`` with ``local_day`` registered as the SQL function ``civmon_local_day``
+  (zoneinfo decides each instant's offset, so Kazakhstan's move from UTC+6 to UTC+5
+  on 1 March 2024 is right); on PostgreSQL keyset batches computed in Python.
+  Rows whose day is already right are not rewritten.
 """
 
 from __future__ import annotations
@@ -60,16 +64,39 @@ def local_day(published_at: str | None, zone_name: str | None) -> str | None:
 
 
 BATCH = 2000
-"""Rows per keyset batch of ``refresh``."""
+"""Rows per keyset batch of ``refresh`` on PostgreSQL."""
 
 
 def refresh(conn: Connection, source_id: str | None = None, batch: int | None = None) -> int:
     """Recompute ``published_day`` of stored articles (all, or one source's); rows changed."""
-    batch = batch or BATCH
+    if conn.dialect.name == "sqlite":
+        return _refresh_sqlite(conn, source_id)
+    return _refresh_batches(conn, source_id, batch or BATCH)
+
+
+def _refresh_sqlite(conn: Connection, source_id: str | None) -> int:
+    """One UPDATE: SQLite calls ``local_day`` per row (no row travels through Python as
+    a result row and back as a parameter) and rewrites only the rows that change."""
+    import sqlite3
+    from contextlib import suppress
+
+    with suppress(sqlite3.OperationalError):  # already there, and a statement is running
+        conn.connection.driver_connection.create_function(
+            "civmon_local_day", 2, local_day, deterministic=True)
+    day = ("civmon_local_day(published_at, "
+           "(SELECT s.timezone FROM sources s WHERE s.id = articles.source_id))")
+    where = " AND source_id = :source" if source_id is not None else ""
+    result = conn.execute(text(
+        f"UPDATE articles SET published_day = {day} WHERE published_day IS NOT {day}{where}"),
+        {"source": source_id})
+    return result.rowcount
+
+
+def _refresh_batches(conn: Connection, source_id: str | None, batch: int) -> int:
     where = "AND a.source_id = :source " if source_id is not None else ""
     changed = 0
     last = 0
-    while True:  # keyset batches: memory flat at any size, works on SQLite and PostgreSQL
+    while True:  # keyset batches: memory flat at any size
         rows = conn.execute(text(
             "SELECT a.id, a.published_at, s.timezone, a.published_day FROM articles a "
             "JOIN sources s ON s.id = a.source_id "

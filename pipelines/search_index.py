@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
@@ -319,10 +320,14 @@ def snippet(text: str | None, language: str | None, sequences: set[tuple[str, ..
     whole, never one of its words alone)."""
     if not text:
         return ""
-    toks = tokens(text)
-    if not toks:
+    # the words and their keys as the index has them (``shadow``'s cached look-ups); the
+    # offsets are found again for the window's words only (a search cuts 20 snippets)
+    words = WORD.findall(text)
+    if not words:
         return ""
-    keys = [word_key(t.text, language) for t in toks]
+    cache = _KEYS.get(language or "") or {}
+    get = cache.get
+    keys = [get(w) or word_key(w, language) for w in words]
     by_first: dict[str, list[tuple[str, ...]]] = {}
     for seq in sequences:
         by_first.setdefault(seq[0], []).append(seq)
@@ -341,16 +346,16 @@ def snippet(text: str | None, language: str | None, sequences: set[tuple[str, ..
             n = sum(1 for x in starts if s <= x < s + width)
             if n > best:
                 best, start = n, s
-    end = min(len(toks), start + width)
+    end = min(len(words), start + width)
     out: list[str] = []
-    pos = toks[start].start
-    for i in range(start, end):
-        t = toks[i]
-        out.append(text[pos:t.start])
-        out.append(f"{mark[0]}{t.text}{mark[1]}" if i in marked else t.text)
-        pos = t.end
+    window = list(islice(WORD.finditer(text), start, end))
+    pos = window[0].start()
+    for i, m in enumerate(window, start):
+        out.append(text[pos:m.start()])
+        out.append(f"{mark[0]}{m.group()}{mark[1]}" if i in marked else m.group())
+        pos = m.end()
     body = " ".join("".join(out).split())
-    return ("…" if start > 0 else "") + body + ("…" if end < len(toks) else "")
+    return ("…" if start > 0 else "") + body + ("…" if end < len(words) else "")
 
 
 def iter_missing(conn: Connection) -> Iterator[int]:

@@ -119,7 +119,7 @@ def _backfill(url: str, monkeypatch) -> None:
                 {"s": sid, "u": f"https://e.org/{i}", "p": published_at, "h": f"h{i}"})
     from pipelines import published_day
 
-    monkeypatch.setattr(published_day, "BATCH", 7)  # several keyset batches
+    monkeypatch.setattr(published_day, "BATCH", 7)  # several keyset batches (PostgreSQL)
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
@@ -138,6 +138,73 @@ def test_backfill_migration_on_sqlite(tmp_path: Path, monkeypatch) -> None:
 
 def test_backfill_migration_on_postgres(monkeypatch) -> None:
     _backfill(postgres_url("backfill", fresh=True), monkeypatch)
+
+
+#: published_at values around Kazakhstan's change from UTC+6 to UTC+5 (1 March 2024),
+#: Baku's fixed UTC+4, day-only values, offsets, NULL and text that is no date.
+AROUND_2024 = ["2024-02-29T17:59:00Z", "2024-02-29T18:00:00Z", "2024-02-29T18:30:00Z",
+               "2024-02-29T19:00:00Z", "2024-03-01T18:30:00Z", "2024-03-01T19:00:00Z",
+               "2024-01-10T18:30:00Z", "2025-11-24T18:59:00Z", "2025-11-24T19:00:00Z",
+               "2024-02-29", "2024-03-01", "2025-11-24T22:30:00+05:00", None, "garbage"]
+
+
+def _refresh_equals_the_rule(url: str) -> None:
+    """refresh (set-based on SQLite, batches on PostgreSQL) gives what local_day gives
+    row by row, and rewrites nothing the second time."""
+    from pipelines.published_day import refresh
+
+    engine = create_engine(url)
+    upgrade(engine)
+    zones = {"tengrinews": "Asia/Almaty", "azertag-ru": "Asia/Baku", "mars": "Mars/Olympus"}
+    with engine.begin() as conn:
+        for sid, zone in zones.items():
+            conn.execute(text(
+                "INSERT INTO sources(id, name, country, kind, languages, timezone, enabled, "
+                "updated_at) VALUES (:id, :name, 'KZ', 'agency', 'ru', :tz, :t, "
+                "'2025-01-01T00:00:00Z')"), {"id": sid, "name": sid, "tz": zone, "t": True})
+        n = 0
+        for sid in zones:
+            for published_at in AROUND_2024:
+                conn.execute(text(
+                    "INSERT INTO articles(source_id, url, canonical_url, title, text, "
+                    "published_at, fetched_at, content_hash, relevant, state_supplied, "
+                    "published_day) VALUES (:s, :u, :u, 't', 'x', :p, "
+                    "'2025-11-25T00:00:00Z', :h, 0, 0, :stale)"),
+                    {"s": sid, "u": f"https://e.org/{n}", "p": published_at, "h": f"h{n}",
+                     "stale": "1999-01-01" if n % 2 else None})
+                n += 1
+    with engine.begin() as conn:
+        changed = refresh(conn)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT source_id, published_at, published_day "
+                                 "FROM articles ORDER BY id")).all()
+    want = [local_day(p, zones[sid]) for sid, p, _day in rows]
+    assert [r[2] for r in rows] == want
+    # the rule itself across the change (clocks went from 00:00 +06 back to 23:00 +05,
+    # at 18:00 UTC on 29 February): neither fixed offset gives all of these
+    got = {(sid, p): day for sid, p, day in rows}
+    assert got["tengrinews", "2024-01-10T18:30:00Z"] == "2024-01-11"  # +6: 00:30 next day
+    assert got["tengrinews", "2024-02-29T17:59:00Z"] == "2024-02-29"  # +6: 23:59
+    assert got["tengrinews", "2024-02-29T18:30:00Z"] == "2024-02-29"  # +5: 23:30
+    assert got["tengrinews", "2024-02-29T19:00:00Z"] == "2024-03-01"  # +5: 00:00
+    assert got["tengrinews", "2024-03-01T18:30:00Z"] == "2024-03-01"
+    assert got["azertag-ru", "2024-02-29T18:30:00Z"] == "2024-02-29"
+    assert got["mars", "2024-02-29T18:30:00Z"] == "2024-02-29"  # unknown zone: UTC
+    assert got["tengrinews", "2024-02-29"] == "2024-02-29" and got["tengrinews", None] is None
+    stale = sum(1 for i, w in enumerate(want) if w != ("1999-01-01" if i % 2 else None))
+    assert changed == stale
+    with engine.begin() as conn:
+        assert refresh(conn) == 0  # nothing left to change: no row rewritten
+        assert refresh(conn, "tengrinews") == 0
+    engine.dispose()
+
+
+def test_refresh_equals_the_rule_on_sqlite(tmp_path: Path) -> None:
+    _refresh_equals_the_rule(f"sqlite:///{tmp_path / 'r.sqlite'}")
+
+
+def test_refresh_equals_the_rule_on_postgres() -> None:
+    _refresh_equals_the_rule(postgres_url("refresh", fresh=True))
 
 
 def test_store_sets_the_local_day_on_postgres() -> None:

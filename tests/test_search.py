@@ -241,3 +241,44 @@ def test_the_documented_search_query_runs(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         got = {r[1] for r in conn.execute(sql)}
     assert got == {"Итоги конкурса грантов", "Спортивный грант"}
+
+
+def test_ranked_scan_gives_the_sorted_hits_and_stops_at_the_limit(tmp_path: Path) -> None:
+    """civmon's SQL lets FTS5 hand over matches best first (rank column): the same hits
+    as sorting every match by bm25, without a sort of all matches, and the joins and
+    filters of a LIMIT 3 search read only the first few matches' articles rows."""
+    from crawler.cli_search import build_sql
+
+    path = tmp_path / "r.sqlite"
+    open_engine(path).dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO sources(id, name, country, kind, languages, timezone, enabled, "
+                 "updated_at) VALUES ('s', 's', 'KZ', 'national', 'ru', 'Asia/Almaty', 1, "
+                 "'2025-01-01T00:00:00Z')")
+    for i in range(240):  # 60 with grant words 1..5 times in texts of different lengths
+        text = " ".join(["гранты"] * (1 + i % 5) * (i < 60) + ["слово"] * (3 + i % 17))
+        conn.execute("INSERT INTO articles(source_id, url, canonical_url, title, text, "
+                     "language, fetched_at, content_hash, relevant, state_supplied) VALUES "
+                     "('s', ?, ?, ?, ?, 'ru', '2025-01-01T00:00:00Z', ?, ?, 0)",
+                     (f"u{i}", f"u{i}", f"заголовок {i}", text, f"h{i}", int(i % 3 != 0)))
+        conn.execute("INSERT INTO article_search(rowid, title, text) VALUES (?, ?, ?)",
+                     (i + 1, shadow(f"заголовок {i}", "ru"), shadow(text, "ru")))
+    conn.commit()
+    match = parse("грант").match()
+    sql = build_sql(match, limit=10)
+    sorted_all = ("SELECT a.id FROM article_search "
+                  "JOIN articles a ON a.id = article_search.rowid WHERE article_search MATCH "
+                  f"'{match}' AND a.relevant = 1 ORDER BY bm25(article_search, 4.0, 1.0), a.id "
+                  "LIMIT 10")
+    got = [r[0] for r in conn.execute(sql)]
+    want = [r[0] for r in conn.execute(sorted_all)]
+    assert len(got) == 10 and got == want  # no two of these texts score the same
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "TEMP B-TREE" not in plan, plan
+    reads: list[int] = []  # articles rows the search reads: counted through a function
+    conn.create_function("seen", 1, lambda i: reads.append(i) or 1)
+    conn.execute(build_sql(match, limit=3).replace("AND a.relevant = 1",
+                                                   "AND a.relevant = 1 AND seen(a.id)")
+                 ).fetchall()
+    assert 3 <= len(reads) < 10, reads  # of 40 relevant matches
+    conn.close()

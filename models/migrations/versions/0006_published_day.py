@@ -7,8 +7,8 @@ Create Date: 2026-12-02 00:45:00
 ``articles.published_day`` ('YYYY-MM-DD' text) is ``published_at`` seen in the
 source's time zone (``sources.timezone``): a timed value converted and its
 calendar day taken, a day-only value as it is (pipelines/published_day.py).
-Existing rows are backfilled here in Python, in keyset batches, on SQLite and
-PostgreSQL alike.
+Existing rows are backfilled here by ``refresh``: on SQLite one UPDATE calling
+``local_day`` as a registered SQL function, on PostgreSQL in keyset batches.
 """
 
 from alembic import op
