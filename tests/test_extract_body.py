@@ -75,3 +75,49 @@ def test_text_about_subscribing_is_not_a_paywall():
     line = "Читатели могут подписаться на рассылку фонда, чтобы прочитать полный текст закона."
     result = clean_text(f"{body}\n{line}\nПоследний абзац статьи остается на месте, как и был.")
     assert line in result.text
+
+
+def _lead_page(header_extra: str, after_body: str = "", lead_box: str = "") -> str:
+    body = "".join(f"<p>Общественный совет района обсудил отчёт акимата, тема {t}, вместе "
+                   f"с жителями сёл и депутатами маслихата.</p>" for t in _TOPICS)
+    return (f"<html><body><article><header>{lead_box or '<h1>Совет обсудил отчёт акимата</h1>'}"
+            f"{header_extra}</header><div class='article-body'>{body}</div>{after_body}"
+            f"</article></body></html>")
+
+
+def test_standfirst_under_the_headline_with_a_generated_class_is_the_lead():
+    from pipelines.extract import extract_article
+
+    lead = "Жители шести сёл впервые задали вопросы акиму напрямую, без записи."
+    art = extract_article(_lead_page(f"<p class='css-1x8f2q'>{lead}</p>"),
+                          url="https://example.kz/lead1")
+    assert art.text.startswith(lead)
+    assert "+ lead p.css-1x8f2q" in art.explain["text"]
+    art = extract_article(_lead_page(f"<p>{lead}</p>"), url="https://example.kz/lead1")
+    assert art.text.startswith(lead) and "+ lead p + cleanup" in art.explain["text"]
+
+
+@pytest.mark.parametrize("cls", ["article__sub-title", "e-standfirst", "post-header__dek",
+                                 "article__abstract", "teaser_text"])
+def test_lead_classes_are_read_word_by_word(cls):
+    from pipelines.extract import extract_article
+
+    lead = "Қоғамдық кеңес ауыл тұрғындарының сұрақтарын әкімге жеткізді."
+    art = extract_article(_lead_page("", lead_box=(
+        f"<h1>Кеңес әкімдік есебін талқылады</h1><div class='{cls}'>{lead}</div>")),
+        url="https://example.kz/lead2")
+    assert art.text.startswith(lead)
+
+
+def test_a_header_box_holding_the_headline_and_a_box_after_the_body_are_no_lead():
+    from pipelines.extract import extract_article
+
+    box = ("<div class='lead-title_container'><span>Онлайн</span>"
+           "<h1>Совет обсудил отчёт акимата района за год</h1></div>")
+    signup = ("<div class='newsletter'><h2 class='newsletter__subhead'>Все новости района "
+              "раз в неделю: подпишитесь на нашу рассылку.</h2></div>")
+    art = extract_article(_lead_page("", after_body=signup, lead_box=box),
+                          url="https://example.kz/lead3")
+    assert not art.text.startswith("Онлайн")
+    assert "рассылку" not in art.text
+    assert art.text.startswith("Общественный совет района")

@@ -134,3 +134,10 @@ def test_declared_headline_outranks_an_h1_the_document_title_repeats():
                                title="Bakıda könüllülər parkı təmizlədilər: 200 nəfər qatıldı"),
                           url="https://example.az/7")
     assert art.title == "Volonterlar Bakıda park təmizlədi"
+
+
+def test_the_document_title_breaks_ties_of_others_and_never_votes_for_itself():
+    # <title> is the headline cut short; the h1 prints it whole
+    art = extract_article(page(title="Статья 330", h1="Статья 330: гражданский форум"),
+                          url="https://example.kz/8")
+    assert art.title == "Статья 330: гражданский форум"

@@ -19,6 +19,7 @@ the registry's own selectors still win.  Reads no settings.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -71,16 +72,27 @@ _WS = re.compile(r"\s+")
 #: link written over several source lines: "Die \n   \n    Lego-Aktion läuft ..."),
 #: and must not split that paragraph in two.
 _SOURCE_BREAK = re.compile(r"[ \t]+\n(?:[ \t]*\n)*[ \t]*|\n(?:[ \t]*\n)*[ \t]+(?=\S)")
-_LEAD = etree.XPath(
-    ".//*[self::div or self::p or self::h2 or self::h3 or self::h4]"
-    "[contains(@class, 'lead') or contains(@class, 'description') or contains(@class, 'intro')"
-    " or contains(@class, 'anons') or contains(@class, 'summary') or contains(@class, 'subtitle')]")
-#: A lead's class has one of these words ("article__description", "news-lead") ...
-_LEAD_WORDS = frozenset(("lead", "description", "intro", "anons", "summary", "subtitle",
-                         "leadtext", "intro-text", "standfirst", "teaser-text", "excerpt"))
+#: A lead's class has one of these words ("article__description", "news-lead",
+#: "e-standfirst", "article__abstract", "post-header__text__dek") or two of its
+#: words joined make one ("lead-content__sub-title", "teaser_text").
+_LEAD_WORDS = frozenset((
+    "lead", "leadtext", "description", "intro", "introtext", "anons", "summary", "subtitle",
+    "standfirst", "teaser", "teasertext", "excerpt", "preface", "abstract", "dek", "strapline",
+    "synopsis", "epigraph", "preamble", "subheader", "subhead", "subheadline"))
 #: ... and none of these: an author box, an image or its caption is no lead.
 _NOT_LEAD = frozenset(("author", "bio", "image", "img", "photo", "caption", "figure", "embed",
                        "credit", "video", "gallery", "media", "profile", "user"))
+_LEAD_TAGS = ("div", "p", "h2", "h3", "h4")
+#: Blocks that may hold a lead: one of ``_LEAD_TAGS`` whose class contains a lead
+#: word (checked word by word in ``_lead_class``), or any of them inside the
+#: headline's own ``<header>``/``<hgroup>`` after the headline (``lead_candidates``).
+_LEAD = etree.XPath(
+    ".//*[@class][" + " or ".join(f"self::{t}" for t in _LEAD_TAGS) + "][" + " or ".join(
+        f"contains(@class, '{w}')" for w in sorted(
+            {w for w in _LEAD_WORDS if not any(o != w and o in w for o in _LEAD_WORDS)}
+            | {"sub-title", "sub_title", "sub-head", "sub_head"})) + "]")
+#: A lead this short is a label ("Video", "Updated"); this long is the article.
+_LEAD_CHARS = (40, 1500)
 _CLASS_WORDS = re.compile(r"[a-z0-9]+")
 _BLOCKS = frozenset((
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
@@ -249,10 +261,11 @@ class GenericExtractor:
         pruned = self.prune_tree(tree, keep=keep)
         out.text, out.explain["text"] = self.body_with_headings(
             *self.body_text(tree, url, page), page)
-        lead = self.lead(title_el, out.text)
+        lead = self.lead(title_el, out.text, page)
         if lead is not None:
             out.text = f"{meta.text_of(lead)}\n{out.text}"
-            out.explain["text"] += f" + lead {lead.tag}.{(lead.get('class') or '').split()[0]}"
+            label = ".".join([lead.tag, *(lead.get("class") or "").split()[:1]])
+            out.explain["text"] += f" + lead {label}"
         if pruned:
             out.explain["text"] += f"; pruned {pruned} blocks"
         if widgets:
@@ -261,9 +274,15 @@ class GenericExtractor:
             out.explain["text"] += f"; {unwrapped} layout tables read as blocks"
         return out
 
-    def lead(self, title_el, text: str):
+    def lead(self, title_el, text: str, page: evidence.PageEvidence | None = None):
         """A lead paragraph printed apart from the body (``div.article__description``),
-        which trafilatura's precision mode leaves out; None when the text has it."""
+        which trafilatura's precision mode leaves out; None when the text has it.
+
+        Candidates (``lead_candidates``) come from near the headline; one that holds
+        the headline is a header box, not a lead, and one printed after the body's
+        first paragraph (``page``: the prose the text holds) is a box further down
+        (a newsletter sign-up's "subhead"), not a lead.
+        """
         scope = title_el
         for _ in range(3):
             if scope is None or scope.getparent() is None:
@@ -272,15 +291,24 @@ class GenericExtractor:
         if scope is None or title_el is None:
             return None
         probe = " ".join(text.split())
-        for el in _LEAD(scope):
-            words = set(_CLASS_WORDS.findall((el.get("class") or "").casefold()))
-            if words & _NOT_LEAD or not words & _LEAD_WORDS:
-                continue                # an author bio, an image caption, "leader-board"
+        first_body = False     # not looked up yet
+        for el in lead_candidates(scope, title_el):
+            if any(d is title_el for d in el.iterdescendants()):
+                continue
             value = meta.text_of(el)
-            if not 60 <= len(value) <= 1500 or value[:60] in probe or meta.in_foreign(el):
+            if not _LEAD_CHARS[0] <= len(value) <= _LEAD_CHARS[1] or value[:60] in probe \
+                    or meta.in_foreign(el):
                 continue
             if not _is_lead_prose(el, value):
                 continue
+            if page is not None:
+                if first_body is False:
+                    first_body = next((h for h, para in
+                                       zip(page.holders, page.paragraphs, strict=True)
+                                       if evidence.key_of(para) in probe), None)
+                if first_body is not None and first_body is not el \
+                        and _precedes(first_body, el):
+                    continue
             return el
         return None
 
@@ -394,6 +422,50 @@ def join_source_breaks(text: str) -> str:
     ("Die \\n   \\n    Lego-Aktion läuft" -> "Die Lego-Aktion läuft"); a bare "\\n"
     between paragraphs stays."""
     return _SOURCE_BREAK.sub(" ", text) if text else text
+
+
+def _precedes(a, b) -> bool:
+    """True when element ``a`` starts before ``b`` in the document (an ancestor
+    starts before its descendants); False when they are in different trees."""
+    chain_a = [a, *a.iterancestors()]
+    chain_b = [b, *b.iterancestors()]
+    if chain_a[-1] is not chain_b[-1]:
+        return False
+    for x, y in zip(reversed(chain_a), reversed(chain_b), strict=False):
+        if x is not y:
+            parent = x.getparent()
+            return parent.index(x) < parent.index(y)
+    return len(chain_a) < len(chain_b)
+
+
+def _lead_class(el) -> bool | None:
+    """True when the class names a lead, False when it names something else (an
+    author bio, a caption: ``_NOT_LEAD``), None when it says neither."""
+    words = _CLASS_WORDS.findall((el.get("class") or "").casefold())
+    found = set(words) | {a + b for a, b in itertools.pairwise(words)}
+    if found & _NOT_LEAD:
+        return False
+    return True if found & _LEAD_WORDS else None
+
+
+def lead_candidates(scope, title_el) -> list:
+    """Blocks near the headline that may be the lead, in page order: those whose
+    class names a lead, then the blocks after the headline inside its own
+    ``<header>`` or ``<hgroup>`` (the standfirst a page prints under the headline
+    with a generated class: ``p.css-1485smx``)."""
+    out = [el for el in _LEAD(scope) if _lead_class(el)]
+    header = next((a for a in title_el.iterancestors("header", "hgroup")), None)
+    if header is not None:
+        after = False
+        for el in header.iter(title_el.tag, *_LEAD_TAGS):
+            if el is title_el:
+                after = True
+            elif after and el.tag in _LEAD_TAGS and el not in out \
+                    and _lead_class(el) is not False \
+                    and not any(d is title_el for d in el.iterdescendants()) \
+                    and next(el.iterdescendants(*_LEAD_TAGS), None) is None:
+                out.append(el)
+    return out
 
 
 def _is_lead_prose(el, value: str) -> bool:

@@ -59,13 +59,16 @@ class PageEvidence:
     def covered(self, text: str) -> int:
         """Characters of prose paragraphs that ``text`` holds (by a 60-character probe)."""
         probe = _WS.sub(" ", text)
-        return sum(len(p) for p in self.paragraphs if _key(p) in probe)
+        return sum(len(p) for p in self.paragraphs if key_of(p) in probe)
 
 
-def _key(paragraph: str) -> str:
-    # the middle of a paragraph: its start may carry a dateline or a drop cap
+def key_of(paragraph: str) -> str:
+    """60 characters from the middle of a paragraph, to find it in a text (its start
+    may carry a dateline or a drop cap)."""
     mid = len(paragraph) // 2
     return paragraph[max(0, mid - 30): mid + 30]
+
+
 
 
 #: Elements whose own inline text may be a paragraph (a <div> or <td> holding text
@@ -209,7 +212,7 @@ def continued_chunks(ev: PageEvidence, text: str) -> tuple[str, int]:
     after: dict[int, list[str]] = {}
     last, added = -1, 0
     for para, holder in zip(ev.paragraphs, ev.holders, strict=True):
-        key = _key(para)
+        key = key_of(para)
         at = next((i for i, ln in enumerate(norm) if key in ln), None)
         if at is not None:
             last = max(last, at)

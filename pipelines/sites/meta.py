@@ -280,7 +280,8 @@ def find_title(tree, info: PageMeta, url: str, selector: str | None):
         support = {_WITNESS[o.source] for o in carriers}
         support.discard(None)
         score = (len(support - {"h1"}), "h1" in support,
-                 any(o.source == "<title>" for o in carriers), -_TITLE_SOURCES.index(cand.source))
+                 any(o.source == "<title>" and o is not cand for o in carriers),
+                 -_TITLE_SOURCES.index(cand.source))
         if best_score is None or score > best_score:
             best, best_score, best_support = cand, score, sorted(support)
     if best is None:
