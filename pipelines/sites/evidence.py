@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from pipelines.sites import meta
 
 #: Shorter runs are captions, labels and teasers, not evidence of article text.
@@ -71,6 +73,12 @@ def _key(paragraph: str) -> str:
 #: Elements whose own inline text may be a paragraph (a <div> or <td> holding text
 #: between <br> is how old table layouts and many CMS editors print paragraphs).
 _HOLDERS = ("p", "div", "td", "li", "dd", "blockquote", "section", "article", "font")
+#: The holders with at least ``PROSE_CHARS`` characters of text in all, in document
+#: order: a run is a part of its holder's text (``string()``), so a shorter holder has
+#: no prose paragraph, and libxml2 measures that faster than a walk of its runs.
+_LONG_HOLDERS = etree.XPath(
+    "descendant::*[" + " or ".join(f"self::{t}" for t in _HOLDERS) + "]"
+    f"[string-length(string()) >= {PROSE_CHARS}]")
 _INLINE = frozenset(("a", "b", "strong", "i", "em", "span", "font", "u", "sup", "sub", "q",
                      "abbr", "cite", "mark", "small", "time", "s", "ins", "del", "code"))
 
@@ -82,19 +90,14 @@ def read_evidence(tree) -> PageEvidence:
     if body is None:
         return ev
     score: dict[object, int] = {}
-    for el in body.iter(*_HOLDERS):
-        runs = _inline_runs(el)
-        if not runs:
-            continue
-        foreign = None
-        for text, linked in runs:
+    foreign: dict[object, bool] = {}
+    for el in _LONG_HOLDERS(body):
+        if _in_foreign(el, foreign):
+            continue  # a widget's, a card's or a footer's runs are never prose evidence
+        for text, linked in _inline_runs(el):
             text = _WS.sub(" ", text).strip()
             if len(text) < PROSE_CHARS or linked > len(text) / 2 or not _SENTENCE.search(text):
                 continue
-            if foreign is None:
-                foreign = meta.in_foreign(el)
-            if foreign:
-                break
             ev.paragraphs.append(text)
             ev.holders.append(el)
             holder = el.getparent() if el.tag == "p" else el
@@ -103,6 +106,30 @@ def read_evidence(tree) -> PageEvidence:
     if score:
         ev.core = max(score, key=score.__getitem__)
     return ev
+
+
+def _in_foreign(el, memo: dict[object, bool]) -> bool:
+    """``meta.in_foreign(el)``, remembering the answer for each ancestor climbed
+    (``memo``: element -> whether it or an ancestor below <body> is foreign), so the
+    page's holders share their climbs."""
+    climbed = []
+    anc = el.getparent()
+    result = False
+    while anc is not None:
+        known = memo.get(anc)
+        if known is not None:
+            result = known
+            break
+        climbed.append(anc)
+        if anc.tag in ("body", "html"):
+            break
+        if anc.tag in ("nav", "aside", "footer") or meta.foreign_marker(anc):
+            result = True
+            break
+        anc = anc.getparent()
+    for a in climbed:
+        memo[a] = result
+    return result
 
 
 def _inline_runs(el) -> list[tuple[str, int]]:
