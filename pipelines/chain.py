@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 from pipelines import dedup, relevance
 from pipelines.dates import DEFAULT_MAX_SKEW, DateChoice, choose_date, format_published_at, url_date
 from pipelines.extract import Article, extract_article
+from pipelines.fingerprint import fingerprint
 from pipelines.items import DATE_ORIGINS, ArticleItem, DateCandidate
+from pipelines.near_dup import signature as near_signature
 
 if TYPE_CHECKING:
     from crawler.registry import Source
@@ -104,13 +106,18 @@ def relevance_stage(item: ArticleItem, *, threshold: float | None = None,
 
 
 def keys_stage(item: ArticleItem) -> None:
-    """Fill ``canonical_url`` and ``content_hash``.
+    """Fill ``canonical_url``, ``content_hash``, ``fingerprint`` and ``signature``.
 
     The page's own canonical link wins when it stays on the same site: it folds
-    /amp/, print and tracking variants the spider followed.
+    /amp/, print and tracking variants the spider followed.  The fingerprint and
+    its MinHash need only the page, so they are worked out here, with the page's
+    other CPU work (in a worker process under a pool), and the store's linker
+    only decides.
     """
     item.canonical_url = dedup.canonical_url(item.url, declared=item.page_canonical_url)
     item.content_hash = dedup.content_hash(item.text)
+    item.fingerprint = fingerprint(item.text, title=item.title)
+    item.signature = near_signature(item.fingerprint.shingle_values())
 
 
 @dataclass(frozen=True)

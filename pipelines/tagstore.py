@@ -74,9 +74,14 @@ class TagWriter:
         for table in TAG_TABLES:
             self.session.execute(delete(table).where(table.article_id == article_id))
 
-    def write(self, article_id: int, c: Classification) -> None:
+    def write(self, article_id: int, c: Classification, *, new_article: bool = False) -> None:
+        """The article's tag rows from ``c``; ``new_article``: the row was inserted in
+        this transaction, so it has no tag rows to delete first (three DELETEs saved:
+        the foreign keys, enforced on SQLite too, let no tag row outlive its article,
+        so a new id has none)."""
         self.sync(c.rules or load_rules())
-        self.clear(article_id)
+        if not new_article:
+            self.clear(article_id)
         s = self.session
         for topic, score in topic_scores(c).items():
             s.add(ArticleTopic(article_id=article_id, topic_id=topic, score=score))
