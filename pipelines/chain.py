@@ -106,16 +106,21 @@ def relevance_stage(item: ArticleItem, *, threshold: float | None = None,
 
 
 def keys_stage(item: ArticleItem) -> None:
-    """Fill ``canonical_url``, ``content_hash``, ``fingerprint`` and ``signature``.
+    """Fill ``canonical_url`` and ``content_hash``.
 
     The page's own canonical link wins when it stays on the same site: it folds
-    /amp/, print and tracking variants the spider followed.  The fingerprint and
-    its MinHash need only the page, so they are worked out here, with the page's
-    other CPU work (in a worker process under a pool), and the store's linker
-    only decides.
+    /amp/, print and tracking variants the spider followed.
     """
     item.canonical_url = dedup.canonical_url(item.url, declared=item.page_canonical_url)
     item.content_hash = dedup.content_hash(item.text)
+
+
+def linker_inputs(item: ArticleItem) -> None:
+    """Fill ``fingerprint`` and ``signature``: what the store's linker needs of the page
+    alone (``pipelines.linking.Linker.decide``).  A pool worker runs this after the
+    keys stage (``pipelines.pool.run_page``), so the Scrapy process only decides;
+    without a pool the linker works them out itself at store time, as it always did.
+    """
     item.fingerprint = fingerprint(item.text, title=item.title)
     item.signature = near_signature(item.fingerprint.shingle_values())
 

@@ -242,7 +242,7 @@ class Linker:
 
         ``fp`` / ``plain_signature``: the article's fingerprint and its MinHash with no
         paragraph left out, when a worker process worked them out already
-        (``pipelines.chain.keys_stage``); the signature is used only when none of the
+        (``pipelines.chain.linker_inputs``); the signature is used only when none of the
         article's paragraphs is a template of the window (otherwise it is taken again
         without them, as always)."""
         day = article.day

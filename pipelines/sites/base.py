@@ -485,16 +485,6 @@ def _is_lead_prose(el, value: str) -> bool:
     return linked <= 0.3 * len(value) and not find_dates(value[:100])
 
 
-#: The blocks ``credit_candidates`` reads, in document order: 8-200 characters of text
-#: (``string()`` is what ``text_content()`` returns), a <div> only without a <div>
-#: inside.  The lengths are measured in libxml2, not by building every block's text
-#: in Python (most of a page's blocks are longer or shorter).
-_CREDIT_BLOCKS = etree.XPath(
-    "descendant-or-self::*[self::p or self::div or self::span or self::em]"
-    "[string-length(string()) >= 8 and string-length(string()) <= 200]"
-    "[not(self::div) or not(descendant::div)]")
-
-
 def credit_candidates(tree, limit: int = 12) -> list[str]:
     """Short paragraphs anywhere in the page that mention a credit trigger word
     ("Материал предоставлен ...", "По сообщению сайта ...") outside widgets."""
@@ -503,10 +493,12 @@ def credit_candidates(tree, limit: int = 12) -> list[str]:
     found: list[str] = []
     if not may_mention_credit(tree.text_content()):
         return found  # no trigger word anywhere on the page: no block can have one
-    for el in _CREDIT_BLOCKS(tree):
+    for el in tree.iter("p", "div", "span", "em"):
         text = el.text_content()
-        if not may_mention_credit(text):
+        if not 8 <= len(text) <= 200 or (el.tag == "div" and el.find(".//div") is not None):
             continue
+        if not may_mention_credit(text):
+            continue  # the cheap test first: no trigger word, whatever the white space
         text = _WS.sub(" ", text).strip()
         if mentions_credit(text) and not meta.in_foreign(el) and text not in found:
             found.append(text)

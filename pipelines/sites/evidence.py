@@ -26,8 +26,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lxml import etree
-
 from pipelines.sites import meta
 
 #: Shorter runs are captions, labels and teasers, not evidence of article text.
@@ -73,12 +71,6 @@ def _key(paragraph: str) -> str:
 #: Elements whose own inline text may be a paragraph (a <div> or <td> holding text
 #: between <br> is how old table layouts and many CMS editors print paragraphs).
 _HOLDERS = ("p", "div", "td", "li", "dd", "blockquote", "section", "article", "font")
-#: The holders with at least ``PROSE_CHARS`` characters of text in all, in document
-#: order: a run is a part of its holder's text (``string()``), so a shorter holder has
-#: no prose paragraph, and libxml2 measures that faster than a walk of its runs.
-_LONG_HOLDERS = etree.XPath(
-    "descendant::*[" + " or ".join(f"self::{t}" for t in _HOLDERS) + "]"
-    f"[string-length(string()) >= {PROSE_CHARS}]")
 _INLINE = frozenset(("a", "b", "strong", "i", "em", "span", "font", "u", "sup", "sub", "q",
                      "abbr", "cite", "mark", "small", "time", "s", "ins", "del", "code"))
 
@@ -91,7 +83,7 @@ def read_evidence(tree) -> PageEvidence:
         return ev
     score: dict[object, int] = {}
     foreign: dict[object, bool] = {}
-    for el in _LONG_HOLDERS(body):
+    for el in body.iter(*_HOLDERS):
         if _in_foreign(el, foreign):
             continue  # a widget's, a card's or a footer's runs are never prose evidence
         for text, linked in _inline_runs(el):
