@@ -51,6 +51,12 @@ class _Rules:
     sponsored: tuple[_Table, ...]
     canonical: dict[str, str]
     nominative: dict[str, str]
+    triggers: re.Pattern[str] = re.compile(r"(?!)")
+    """Every table's trigger words (case-folded) as one alternation: ``mentions_credit``
+    asks it once per line instead of testing each word in turn."""
+    loose_triggers: re.Pattern[str] = re.compile(r"(?!)")
+    """The same with any run of white space where a trigger has a space: it matches
+    text whose white space is not collapsed yet (``may_mention_credit``)."""
 
 
 @lru_cache(maxsize=1)
@@ -72,8 +78,14 @@ def load_rules() -> _Rules:
              tuple(re.compile(p.replace("{NAME}", name_rx), re.I) for p in t["patterns"]))
             for t in tables)
 
-    return _Rules(compile_all(data["credits"]), compile_all(data["sponsored"]), canonical,
-                  dict(data["nominative"]))
+    credits, sponsored = compile_all(data["credits"]), compile_all(data["sponsored"])
+    words = sorted({t for _, triggers, _ in (*credits, *sponsored) for t in triggers},
+                   key=len, reverse=True)
+    never = re.compile(r"(?!)")
+    triggers = re.compile("|".join(map(re.escape, words))) if words else never
+    loose = re.compile("|".join(r"\s+".join(map(re.escape, w.split(" "))) for w in words)
+                       ) if words else never
+    return _Rules(credits, sponsored, canonical, dict(data["nominative"]), triggers, loose)
 
 
 def canonical_outlet(name: str) -> str:
@@ -114,12 +126,16 @@ def _is_whole(m: re.Match[str], para: str) -> bool:
     return not head and not tail
 
 
+def may_mention_credit(text: str) -> bool:
+    """False only when no part of ``text``, its white space collapsed, can pass
+    ``mentions_credit``: a cheap test of a whole page or a block before its text is
+    normalised."""
+    return load_rules().loose_triggers.search(text.casefold()) is not None
+
+
 def mentions_credit(line: str) -> bool:
     """Cheap pre-check: does ``line`` contain a trigger word of any rule table?"""
-    low = line.casefold()
-    rules = load_rules()
-    return any(t in low for _, triggers, _ in (*rules.credits, *rules.sponsored)
-               for t in triggers)
+    return load_rules().triggers.search(line.casefold()) is not None
 
 
 def find_attribution(paragraphs: list[str], page_lines: list[str] = ()) -> Attribution:

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 from pipelines import dedup, relevance
 from pipelines.dates import DEFAULT_MAX_SKEW, DateChoice, choose_date, format_published_at, url_date
 from pipelines.extract import Article, extract_article
+from pipelines.fingerprint import fingerprint
 from pipelines.items import DATE_ORIGINS, ArticleItem, DateCandidate
+from pipelines.near_dup import signature as near_signature
 
 if TYPE_CHECKING:
     from crawler.registry import Source
@@ -111,6 +113,16 @@ def keys_stage(item: ArticleItem) -> None:
     """
     item.canonical_url = dedup.canonical_url(item.url, declared=item.page_canonical_url)
     item.content_hash = dedup.content_hash(item.text)
+
+
+def linker_inputs(item: ArticleItem) -> None:
+    """Fill ``fingerprint`` and ``signature``: what the store's linker needs of the page
+    alone (``pipelines.linking.Linker.decide``).  A pool worker runs this after the
+    keys stage (``pipelines.pool.run_page``), so the Scrapy process only decides;
+    without a pool the linker works them out itself at store time, as it always did.
+    """
+    item.fingerprint = fingerprint(item.text, title=item.title)
+    item.signature = near_signature(item.fingerprint.shingle_values())
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,20 @@ class Fingerprint:
     twice): what a MinHash needs when no paragraph is a template."""
     _sets: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
 
+    def __reduce__(self):
+        """Pickled compactly (a worker process sends it back with the page): the
+        paragraphs' shingles as one buffer instead of one numpy array each, which
+        halves the size and costs a tenth of the time; the cache is not sent."""
+        parts = [p.shingles for p in self.paragraphs]
+        flat = np.concatenate(parts).astype(np.uint32) if parts else _EMPTY_SHINGLES
+        every = self.every_shingle
+        same = every is not None and len(every) == len(flat) and bool(np.array_equal(every, flat))
+        meta = tuple((p.digest, p.marks, p.words, p.start, len(p.shingles))
+                     for p in self.paragraphs)
+        return (_unpickle, (meta, flat.tobytes(), self.title_marks,
+                            True if same else (None if every is None
+                                               else np.asarray(every, np.uint32).tobytes())))
+
     def kept(self, templates: set[int] | frozenset[int]) -> list[Paragraph]:
         """Paragraphs that are not known templates."""
         if not templates:
@@ -264,6 +278,20 @@ class Fingerprint:
         for p in self.kept(templates):
             out |= p.marks
         return out
+
+
+def _unpickle(meta: tuple, flat: bytes, title_marks: frozenset[str],
+              every: bool | bytes | None) -> Fingerprint:
+    shingles = np.frombuffer(flat, dtype=np.uint32).copy()
+    paragraphs, at = [], 0
+    for digest, marks_, words, start, n in meta:
+        paragraphs.append(Paragraph(digest, shingles[at:at + n], marks_, words, start))
+        at += n
+    if every is True:
+        every_shingle: np.ndarray | None = shingles
+    else:
+        every_shingle = None if every is None else np.frombuffer(every, np.uint32).copy()
+    return Fingerprint(paragraphs, title_marks, every_shingle)
 
 
 def _normal_words(folded: str) -> list[str]:

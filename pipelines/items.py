@@ -82,6 +82,13 @@ class ArticleItem:
     # -- dedup ----------------------------------------------------------------
     canonical_url: str | None = None
     content_hash: str | None = None
+    fingerprint: Any = field(default=None, repr=False)
+    """``pipelines.fingerprint.Fingerprint`` of the text and title (not stored): the
+    linker's near-duplicate and story keys, worked out by a pool worker with the page
+    (``pipelines.chain.linker_inputs``) so the store only decides; None in-process
+    (the linker works it out)."""
+    signature: Any = field(default=None, repr=False)
+    """The fingerprint's MinHash with no paragraph left out (``pipelines.near_dup``)."""
 
     # -- worker pool (pipelines.pool) -----------------------------------------
     decided: dict[str, Any] = field(default_factory=dict, repr=False)

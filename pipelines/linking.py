@@ -90,6 +90,17 @@ class _Entry:
     row: Stored
     fp: Fingerprint
     day: int
+    content: int = 0
+    """A hash of the row's text and title: a fingerprint kept after the row left the
+    window is used again only for the same content."""
+
+
+#: Fingerprints of rows that left the window, kept (least recently dropped first out)
+#: so that a day loaded again is not fingerprinted again: a crawl of archive pages
+#: from many days moves the window back and forth (bench_crawl's web: every page a
+#: different month), and fingerprinting the reloaded rows cost more than the
+#: decisions.  ~10 KB each.
+DROPPED_HELD = 2000
 
 
 @dataclass
@@ -155,6 +166,7 @@ class Linker:
         self.max_buckets = max(max_buckets, 2 * self.window + 2)
         self._buckets: OrderedDict[int, set[int]] = OrderedDict()
         self._entries: dict[int, _Entry] = {}
+        self._dropped: OrderedDict[int, tuple[int, Fingerprint]] = OrderedDict()
         self.loaded_rows = 0
 
     # -- the window -----------------------------------------------------------
@@ -189,9 +201,13 @@ class Linker:
         assert row.id is not None
         if row.id in self._entries:
             return
-        fp = fp or fingerprint(row.text, title=row.title)
+        content = hash((row.text, row.title))
+        if fp is None:
+            kept = self._dropped.pop(row.id, None)
+            fp = kept[1] if kept is not None and kept[0] == content else \
+                fingerprint(row.text, title=row.title)
         row.text = ""  # the fingerprint is all the window needs: the text stays in the database
-        entry = _Entry(row, fp, row.day)
+        entry = _Entry(row, fp, row.day, content)
         self._entries[row.id] = entry
         self._buckets.setdefault(entry.day, set()).add(row.id)
         templates = self.near.template_set(fp)
@@ -202,7 +218,11 @@ class Linker:
                                         frozenset(fp.mark_set(templates))))
 
     def _drop(self, key: int) -> None:
-        self._entries.pop(key, None)
+        entry = self._entries.pop(key, None)
+        if entry is not None and DROPPED_HELD > 0:
+            self._dropped[key] = (entry.content, entry.fp)
+            while len(self._dropped) > DROPPED_HELD:
+                self._dropped.popitem(last=False)
         self.near.remove(key)
         self.stories.remove(key)
 
@@ -214,12 +234,21 @@ class Linker:
         entry = self._entries.get(key)
         return entry.row if entry else self._fetch(key)
 
-    def decide(self, article: Stored, *, exact_original: int | None = None) -> Decision:
+    def decide(self, article: Stored, *, exact_original: int | None = None,
+               fp: Fingerprint | None = None, plain_signature: LeanMinHash | None = None
+               ) -> Decision:
         """Links for ``article`` (not yet stored; ``exact_original``: the stored text it
-        repeats byte for byte, from the exact hash)."""
+        repeats byte for byte, from the exact hash).
+
+        ``fp`` / ``plain_signature``: the article's fingerprint and its MinHash with no
+        paragraph left out, when a worker process worked them out already
+        (``pipelines.chain.linker_inputs``); the signature is used only when none of the
+        article's paragraphs is a template of the window (otherwise it is taken again
+        without them, as always)."""
         day = article.day
         self._ensure(day)
-        fp = fingerprint(article.text, title=article.title)
+        if fp is None:
+            fp = fingerprint(article.text, title=article.title)
         templates = self.near.template_set(fp)
         decision = Decision(fp=fp)
         original: Stored | None = None
@@ -230,7 +259,8 @@ class Linker:
             decision.kind, decision.similarity = "exact_duplicate", 1.0
         else:
             best: tuple[float, int] | None = None
-            decision.signature = self.near.signature(fp, templates)
+            decision.signature = (plain_signature if plain_signature is not None
+                                  and not templates else self.near.signature(fp, templates))
             for key in self.near.candidates(decision.signature):
                 entry = self._entries.get(key)
                 if entry is None or abs(entry.day - day) > self.window:

@@ -128,10 +128,18 @@ def run_page(task: PageTask) -> tuple[ArticleItem, dict[str, Any]]:
     """The chain's stages on one page, as the crawl's wrappers would run them in turn.
 
     Stops after extraction when the page holds no article (``ExtractPipeline``
-    drops it then).  Returns the filled item without its html and source, and each
-    stage's decision, ready to be pickled back.
+    drops it then).  Adds the linker's inputs (``chain.linker_inputs``: fingerprint,
+    MinHash), which need only the page, so the store only decides.  Returns the
+    filled item without its html and source, and each stage's decision, ready to be
+    pickled back.
     """
-    from pipelines.chain import dates_stage, extract_stage, keys_stage, relevance_stage
+    from pipelines.chain import (
+        dates_stage,
+        extract_stage,
+        keys_stage,
+        linker_inputs,
+        relevance_stage,
+    )
     from pipelines.items import ArticleItem
 
     options = _OPTIONS or ChainOptions(max_skew=timedelta(minutes=15))
@@ -146,6 +154,7 @@ def run_page(task: PageTask) -> tuple[ArticleItem, dict[str, Any]]:
         decided["relevance"] = relevance_stage(item, threshold=options.threshold, rules=_RULES)
         keys_stage(item)
         decided["keys"] = None
+        linker_inputs(item)  # the linker's per-page work, here rather than in the store
     item.html, item.source = "", None
     if item.relevance is not None:  # the Scrapy process has the same rules loaded
         item.relevance = decided["relevance"] = replace(item.relevance, rules=None)

@@ -151,8 +151,12 @@ def _after_flush(session: Session, _ctx) -> None:
     if not changed:
         return
     conn = session.connection()
-    if not has_index(conn):
-        return
+    # Asked once per session, not per flush (the store flushes once per article): the
+    # index table is only ever created (migration 0005), so a yes stays true.
+    if not session.info.get("civmon_search_index"):
+        if not has_index(conn):
+            return
+        session.info["civmon_search_index"] = True
     write_rows(conn, [(o.id, o.title, o.text, o.language) for o in changed
                       if o.id is not None])
 

@@ -194,7 +194,9 @@ class ArticleWriter:
             source_homepage=self._homepage(item), attributed_to=item.attributed_to,
             alternates=alternates,
         )
-        decision = self.linker.decide(stored, exact_original=verdict.duplicate_of)
+        # the fingerprint and its MinHash come with the item (the keys stage, in a worker)
+        decision = self.linker.decide(stored, exact_original=verdict.duplicate_of,
+                                      fp=item.fingerprint, plain_signature=item.signature)
         older = decision.duplicate_of
         row = Article(
             source_id=item.source_id, url=item.url, canonical_url=item.canonical_url,
@@ -221,7 +223,7 @@ class ArticleWriter:
             if verdict.duplicate_of is not None:
                 self.index.replace_original(item.content_hash, row.id)
         if item.relevance is not None:
-            self.tags.write(row.id, item.relevance)
+            self.tags.write(row.id, item.relevance, new_article=True)
         self.index.remember(item.canonical_url, item.content_hash, row.id, older)
         stored.id, stored.duplicate_of, stored.story_id = row.id, older, row.story_id
         self.linker.remember(stored, decision)

@@ -121,3 +121,33 @@ def test_a_header_box_holding_the_headline_and_a_box_after_the_body_are_no_lead(
     assert not art.text.startswith("Онлайн")
     assert "рассылку" not in art.text
     assert art.text.startswith("Общественный совет района")
+
+
+_PRUNE_PAGE = """<html><body>
+<div class="share">a</div><div class=" share-box\tx">b</div><div class="no-share">c</div>
+<div class="share\u00a0x">d</div><p class="Share">e</p><span id="comments">f</span>
+<div id="comments-top" class="a b  c">g</div><section data-role="ad-slot">h</section>
+<div class="social-links">i</div><a class="" href="#">j</a><div lang="en-GB">k</div>
+<div class="cookie consent">l</div><ul><li class="x-share-y">m</li></ul>
+</body></html>"""
+_SELECTORS = (
+    "[class*=share]", "[class~=share]", "[class*=share-]", "[class*=-share]", "[id*=comments]",
+    ".share", ".b", "div.b.c", "#comments", "div#comments", "[data-role]",
+    "[data-role^=ad]", "[data-role$=slot]", "[lang|=en]", "[lang=en-GB]", "section", "p",
+    "*", "[class]", "[class='a b  c']", '[class*="social"]', '[class*=""]', '[class~=""]',
+    'a[class=""]', "li.x-share-y", "[class~=Share]", "div[id*=comments][class~=b]",
+)
+
+
+@pytest.mark.parametrize("selector", _SELECTORS)
+def test_prune_candidates_match_what_cssselect_matches(selector: str) -> None:
+    """The prune rules' one-scan candidates and Python tests (``_simple_plan``) select
+    exactly the elements cssselect selects, in document order."""
+    from pipelines.sites import meta
+    from pipelines.sites.base import _prune_plan, parse_html, prune_candidates
+
+    tree = parse_html(_PRUNE_PAGE)
+    assert selector in _prune_plan((selector,))[1]  # read by the fast path, not cssselect
+    expected = meta.select(tree, selector)
+    assert prune_candidates(tree, _SELECTORS).matches(selector) == expected
+    assert prune_candidates(tree, (selector,)).matches(selector) == expected

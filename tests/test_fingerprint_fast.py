@@ -145,3 +145,21 @@ def test_one_pass_shingles_equal_paragraph_by_paragraph(text: str) -> None:
         assert fp.shingle_set(left).tolist() == rest
         assert fp.shingle_set(left).tolist() == rest
         assert sorted(set(fp.shingle_values(left).tolist())) == rest
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_pickled_fingerprint_is_the_same_fingerprint(text: str) -> None:
+    """A worker process sends the fingerprint back compactly (one shingle buffer)."""
+    import pickle
+
+    fp = fingerprint(text, title="Айгюн Алиева в Баку")
+    back = pickle.loads(pickle.dumps(fp))
+    assert [(p.digest, p.marks, p.words, p.start, p.shingles.dtype, p.shingles.tolist())
+            for p in back.paragraphs] == [
+        (p.digest, p.marks, p.words, p.start, p.shingles.dtype, p.shingles.tolist())
+        for p in fp.paragraphs]
+    assert back.title_marks == fp.title_marks
+    assert back.every_shingle.tolist() == fp.every_shingle.tolist()
+    assert back.shingle_set().tolist() == fp.shingle_set().tolist()
+    assert near_dup.signature(back.shingle_values()).hashvalues.tolist() == \
+        near_dup.signature(fp.shingle_values()).hashvalues.tolist()

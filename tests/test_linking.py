@@ -125,6 +125,45 @@ def test_memory_is_a_window_of_days_and_the_database_fills_it_again(tmp_path: Pa
     assert got["ru-sko-volunteers-reprint-cut-1"][1] == got["ru-sko-volunteers-1"][0]
 
 
+def test_a_day_loaded_again_reuses_its_fingerprints_and_decides_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows that left the window keep their fingerprints (``DROPPED_HELD``): loading
+    their day again fingerprints nothing, and the links are those of a linker that
+    fingerprints every reloaded row."""
+    from pipelines import linking
+
+    calls: list[int] = []
+    real = linking.fingerprint
+
+    def counted(text, *, title=None):
+        calls.append(1)
+        return real(text, title=title)
+
+    monkeypatch.setattr(linking, "fingerprint", counted)
+    results = {}
+    for held in (0, linking.DROPPED_HELD):
+        monkeypatch.setattr(linking, "DROPPED_HELD", held)
+        engine = open_engine(tmp_path / f"r{held}.sqlite")
+        calls.clear()
+        with Session(engine) as s:
+            w = ArticleWriter(s, linker_options=linker_options({
+                "CIVMON_DEDUP_WINDOW_DAYS": "1", "CIVMON_STORY_WINDOW_DAYS": "1",
+                "CIVMON_DEDUP_DAYS_HELD": "4"}))
+            for n in range(6):  # back and forth between January and June
+                for key, source, day in (("ru-sko-volunteers", "kazinform-ru", "01-10"),
+                                         ("ru-almaty-budget", "orda-kz", "06-20")):
+                    w.write(item(key if n == 0 else f"{key}-reprint-cut"
+                                 if key == "ru-sko-volunteers" else key,
+                                 source if n == 0 else "tengrinews", n=n,
+                                 published=f"2025-{day}T1{n}:00:00Z"))
+                    s.commit()
+            results[held] = (state(s), len(calls))
+        engine.dispose()
+    (plain, fingerprinted), (cached, fewer) = results[0], results[linking.DROPPED_HELD]
+    assert cached == plain
+    assert fewer < fingerprinted
+
+
 def test_settings_reach_the_linker() -> None:
     opts = linker_options({"CIVMON_NEAR_DUP_CONTAINED": "0.9", "CIVMON_STORY_SCORE": "0.5",
                            "CIVMON_DEDUP_WINDOW_DAYS": "5"})

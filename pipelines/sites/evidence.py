@@ -85,19 +85,14 @@ def read_evidence(tree) -> PageEvidence:
     if body is None:
         return ev
     score: dict[object, int] = {}
+    foreign: dict[object, bool] = {}
     for el in body.iter(*_HOLDERS):
-        runs = _inline_runs(el)
-        if not runs:
-            continue
-        foreign = None
-        for text, linked in runs:
+        if _in_foreign(el, foreign):
+            continue  # a widget's, a card's or a footer's runs are never prose evidence
+        for text, linked in _inline_runs(el):
             text = _WS.sub(" ", text).strip()
             if len(text) < PROSE_CHARS or linked > len(text) / 2 or not _SENTENCE.search(text):
                 continue
-            if foreign is None:
-                foreign = meta.in_foreign(el)
-            if foreign:
-                break
             ev.paragraphs.append(text)
             ev.holders.append(el)
             holder = el.getparent() if el.tag == "p" else el
@@ -106,6 +101,30 @@ def read_evidence(tree) -> PageEvidence:
     if score:
         ev.core = max(score, key=score.__getitem__)
     return ev
+
+
+def _in_foreign(el, memo: dict[object, bool]) -> bool:
+    """``meta.in_foreign(el)``, remembering the answer for each ancestor climbed
+    (``memo``: element -> whether it or an ancestor below <body> is foreign), so the
+    page's holders share their climbs."""
+    climbed = []
+    anc = el.getparent()
+    result = False
+    while anc is not None:
+        known = memo.get(anc)
+        if known is not None:
+            result = known
+            break
+        climbed.append(anc)
+        if anc.tag in ("body", "html"):
+            break
+        if anc.tag in ("nav", "aside", "footer") or meta.foreign_marker(anc):
+            result = True
+            break
+        anc = anc.getparent()
+    for a in climbed:
+        memo[a] = result
+    return result
 
 
 def _inline_runs(el) -> list[tuple[str, int]]:
