@@ -111,29 +111,25 @@ def test_heading_element_found_for_a_meta_title():
     assert any(c.origin == "text" and "12 марта 2024" in c.raw for c in art.date_candidates)
 
 
-def test_a_tie_between_declared_headlines_goes_to_the_h1_then_to_the_document_title():
+@pytest.mark.parametrize(("fields", "expected"), [
     # JSON-LD and og:title disagree and no h1 prints either: <title> decides
-    art = extract_article(page(headline="Қоғамдық кеңес отырысы өтті",
-                               og="Қоғамдық кеңес гранттарды талқылады",
-                               title="Қоғамдық кеңес гранттарды талқылады - Саясат | Kazinform"),
-                          url="https://www.inform.kz/kz/6")
-    assert art.title == "Қоғамдық кеңес гранттарды талқылады"
+    ({"headline": "Қоғамдық кеңес отырысы өтті", "og": "Қоғамдық кеңес гранттарды талқылады",
+      "title": "Қоғамдық кеңес гранттарды талқылады - Саясат | Kazinform"},
+     "Қоғамдық кеңес гранттарды талқылады"),
     # a printed h1 outranks the document title
-    art = extract_article(page(headline="Қоғамдық кеңес отырысы өтті",
-                               og="Қоғамдық кеңес гранттарды талқылады",
-                               h1="Қоғамдық кеңес отырысы өтті",
-                               title="Қоғамдық кеңес гранттарды талқылады | Kazinform"),
-                          url="https://www.inform.kz/kz/6")
-    assert art.title == "Қоғамдық кеңес отырысы өтті"
-
-
-def test_declared_headline_outranks_an_h1_the_document_title_repeats():
+    ({"headline": "Қоғамдық кеңес отырысы өтті", "og": "Қоғамдық кеңес гранттарды талқылады",
+      "h1": "Қоғамдық кеңес отырысы өтті",
+      "title": "Қоғамдық кеңес гранттарды талқылады | Kazinform"},
+     "Қоғамдық кеңес отырысы өтті"),
     # og:title is what the publisher declares; h1 and <title> both print another line
-    art = extract_article(page(og="Volonterlar Bakıda park təmizlədi",
-                               h1="Bakıda könüllülər parkı təmizlədilər: 200 nəfər qatıldı",
-                               title="Bakıda könüllülər parkı təmizlədilər: 200 nəfər qatıldı"),
-                          url="https://example.az/7")
-    assert art.title == "Volonterlar Bakıda park təmizlədi"
+    ({"og": "Volonterlar Bakıda park təmizlədi",
+      "h1": "Bakıda könüllülər parkı təmizlədilər: 200 nəfər qatıldı",
+      "title": "Bakıda könüllülər parkı təmizlədilər: 200 nəfər qatıldı"},
+     "Volonterlar Bakıda park təmizlədi"),
+])
+def test_declared_headlines_first_then_the_h1_then_the_document_title(fields, expected):
+    art = extract_article(page(**fields), url="https://www.inform.kz/kz/6")
+    assert art.title == expected
 
 
 def test_the_document_title_breaks_ties_of_others_and_never_votes_for_itself():
