@@ -13,10 +13,12 @@ PostgreSQL) and written as they come (Parquet in row groups of ``PARQUET_BATCH``
 so memory stays flat at any size.  The exports (``export_csv``, ``export_jsonl``,
 ``export_parquet``) do no per-row Python work they can leave to C: the dated rows
 come in the order of the ``published_at`` index (no sort of the whole result),
-``--excel``'s cells are made in SQL on SQLite, CSV rows go to ``csv.writer.writerows``
-as the cursor gives them, Parquet columns are built by Arrow from column lists (text
-read from SQLite as UTF-8 bytes).  ``write_csv``/``write_jsonl``/``write_parquet`` take
-rows as dicts (``iter_rows``) and write the same bytes.
+``--excel``'s cells are made in SQL on SQLite, CSV records are built by ``csv_line``
+(the csv module's bytes, with string methods that scan in C) as the cursor gives
+them, Parquet columns are built by Arrow from column lists (text read from SQLite
+as UTF-8 bytes).  ``write_csv``/``write_jsonl``/``write_parquet`` take
+rows as dicts (``iter_rows``) and write the same bytes through the csv module,
+``json`` and ``from_pylist``: the reference the batch exports are tested against.
 A file export also writes ``FILE.json``, a sidecar naming the query, the
 civmon version and the row count.
 

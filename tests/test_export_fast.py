@@ -1,4 +1,4 @@
-"""The batch exports (SQL-side Excel cells, csv.writer.writerows, Arrow columns) write
+"""The batch exports (SQL-side Excel cells, ``csv_line`` records, Arrow columns) write
 exactly what the row-by-row writers of the same rows write: tricky rows on SQLite and
 PostgreSQL, compared byte for byte (CSV, JSONL) and value for value (Parquet)."""
 
@@ -158,3 +158,20 @@ def test_batches_stream(tmp_path: Path) -> None:
     sizes = [len(b) for b in iter_batches(engine, ExportFilter(), size=4)]
     assert sizes == [4] * (len(TRICKY) // 4) + [len(TRICKY) % 4] * (len(TRICKY) % 4 > 0)
     engine.dispose()
+
+
+def test_arrow_parsing_falls_back_to_the_row_by_row_rules() -> None:
+    """A batch Arrow's cast refuses (a time without offset, a fraction of a second, an
+    empty day) is converted value by value, as the row-by-row writer converts it."""
+    pa = pytest.importorskip("pyarrow")
+    from crawler.export import _dates, _timestamp, _timestamps
+
+    texts = ["2025-11-24T07:18:00", "2025-11-24T07:18:00.5Z", "2025-11-24", None,
+             "2025-11-24T07:18:00+05:00"]
+    got = _timestamps(pa.array(texts, pa.string())).to_pylist()
+    want = pa.array([_timestamp(v) for v in texts], pa.timestamp("s", tz="UTC")).to_pylist()
+    assert got == want
+    assert got[0] == datetime(2025, 11, 24, 7, 18, tzinfo=UTC)
+    assert got[4] == datetime(2025, 11, 24, 2, 18, tzinfo=UTC)
+    assert _dates(pa.array(["2025-11-24", "", None], pa.string())).to_pylist() == [
+        date(2025, 11, 24), None, None]

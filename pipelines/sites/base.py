@@ -371,8 +371,6 @@ class GenericExtractor:
         probe = " ".join(text.split())
         first_body = False     # not looked up yet
         for el in lead_candidates(scope, title_el):
-            if any(d is title_el for d in el.iterdescendants()):
-                continue
             value = meta.text_of(el)
             if not _LEAD_CHARS[0] <= len(value) <= _LEAD_CHARS[1] or value[:60] in probe \
                     or meta.in_foreign(el):
@@ -530,8 +528,10 @@ def lead_candidates(scope, title_el) -> list:
     """Blocks near the headline that may be the lead, in page order: those whose
     class names a lead, then the blocks after the headline inside its own
     ``<header>`` or ``<hgroup>`` (the standfirst a page prints under the headline
-    with a generated class: ``p.css-1485smx``)."""
-    out = [el for el in _LEAD(scope) if _lead_class(el)]
+    with a generated class: ``p.css-1485smx``).  A block holding the headline is a
+    header box, never a lead."""
+    boxes = set(title_el.iterancestors())
+    out = [el for el in _LEAD(scope) if el not in boxes and _lead_class(el)]
     header = next((a for a in title_el.iterancestors("header", "hgroup")), None)
     if header is not None:
         after = False
@@ -540,7 +540,6 @@ def lead_candidates(scope, title_el) -> list:
                 after = True
             elif after and el.tag in _LEAD_TAGS and el not in out \
                     and _lead_class(el) is not False \
-                    and not any(d is title_el for d in el.iterdescendants()) \
                     and next(el.iterdescendants(*_LEAD_TAGS), None) is None:
                 out.append(el)
     return out

@@ -69,8 +69,6 @@ def key_of(paragraph: str) -> str:
     return paragraph[max(0, mid - 30): mid + 30]
 
 
-
-
 #: Elements whose own inline text may be a paragraph (a <div> or <td> holding text
 #: between <br> is how old table layouts and many CMS editors print paragraphs).
 _HOLDERS = ("p", "div", "td", "li", "dd", "blockquote", "section", "article", "font")
@@ -87,7 +85,7 @@ def read_evidence(tree) -> PageEvidence:
     score: dict[object, int] = {}
     foreign: dict[object, bool] = {}
     for el in body.iter(*_HOLDERS):
-        if _in_foreign(el, foreign):
+        if meta.in_foreign(el, memo=foreign):
             continue  # a widget's, a card's or a footer's runs are never prose evidence
         for text, linked in _inline_runs(el):
             text = _WS.sub(" ", text).strip()
@@ -101,30 +99,6 @@ def read_evidence(tree) -> PageEvidence:
     if score:
         ev.core = max(score, key=score.__getitem__)
     return ev
-
-
-def _in_foreign(el, memo: dict[object, bool]) -> bool:
-    """``meta.in_foreign(el)``, remembering the answer for each ancestor climbed
-    (``memo``: element -> whether it or an ancestor below <body> is foreign), so the
-    page's holders share their climbs."""
-    climbed = []
-    anc = el.getparent()
-    result = False
-    while anc is not None:
-        known = memo.get(anc)
-        if known is not None:
-            result = known
-            break
-        climbed.append(anc)
-        if anc.tag in ("body", "html"):
-            break
-        if anc.tag in ("nav", "aside", "footer") or meta.foreign_marker(anc):
-            result = True
-            break
-        anc = anc.getparent()
-    for a in climbed:
-        memo[a] = result
-    return result
 
 
 def _inline_runs(el) -> list[tuple[str, int]]:

@@ -370,19 +370,33 @@ def foreign_marker(el) -> bool:
     return not _FOREIGN_PAIRS.isdisjoint(itertools.pairwise(words))
 
 
-def in_foreign(el, article_scope=frozenset()) -> bool:
+def in_foreign(el, article_scope=frozenset(), memo: dict | None = None) -> bool:
     """True when ``el`` sits in a widget, card list, comment box, nav, aside or footer.
 
     The climb stops at <body>, and at any element of ``article_scope`` (the
     ancestors of the article's headline): a container that holds the article is
     never "foreign", whatever its class ("hfeed", "content with-sidebar").
+    ``memo`` (one dict per page and scope) remembers the answer for every ancestor
+    climbed, so that the blocks of a page share their climbs.
     """
+    climbed = []
+    result = False
     for anc in el.iterancestors():
+        if memo is not None:
+            known = memo.get(anc)
+            if known is not None:
+                result = known
+                break
+            climbed.append(anc)
         if anc.tag in ("body", "html") or anc in article_scope:
-            return False
+            break
         if anc.tag in ("nav", "aside", "footer") or foreign_marker(anc):
-            return True
-    return False
+            result = True
+            break
+    if memo is not None:
+        for anc in climbed:
+            memo[anc] = result
+    return result
 
 
 def find_dates_in_page(tree, info: PageMeta, title_el, date_selector: str | None
