@@ -11,6 +11,7 @@ imported only by the commands that crawl.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -256,6 +257,10 @@ def export(fmt, output, since, until, sources, countries, query, relevant_flag, 
     if fmt == "parquet" and not show_sql:
         if not output:
             raise UserError("--format parquet writes a file: give -o FILE")
+        # the C library's allocator (unless told otherwise): Arrow's default, mimalloc,
+        # keeps freed blocks per thread, and the export's three threads then held ~40 MB
+        # more at 1M rows (317 against 281 MB peak, at the same speed)
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
         try:
             parquet_schema()
         except ParquetMissing as exc:
@@ -278,8 +283,9 @@ def export(fmt, output, since, until, sources, countries, query, relevant_flag, 
         if fmt == "parquet":
             n = export_parquet(engine, flt, output)
         else:
-            newline = "" if fmt == "csv" else None
-            out = (open(output, "w", encoding="utf-8", newline=newline)  # noqa: SIM115
+            # CSV is written as bytes (export_csv), JSON Lines as text
+            out = ((open(output, "wb") if fmt == "csv"  # noqa: SIM115
+                    else open(output, "w", encoding="utf-8"))  # noqa: SIM115
                    if output else sys.stdout)
             try:
                 n = (export_csv(engine, flt, out, excel=excel) if fmt == "csv"

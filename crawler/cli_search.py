@@ -2,8 +2,10 @@
 
 The query language and the shadow index are pipelines/search_index.py; this
 module builds the SQL (one statement over ``article_search`` joined to
-``articles`` and ``sources``, values inlined, so that ``--sql`` prints exactly
-what runs and the sqlite3 shell, pandas or Datasette run it as it stands),
+``articles`` and ``sources``, values inlined, so that the sqlite3 shell, pandas or
+Datasette run what ``--sql`` prints as it stands; civmon itself first runs a faster
+statement that gives the same rows whenever enough of the best matches pass the
+filters, and the printed one otherwise),
 prints the hits with a marked snippet of the original text, and rebuilds the
 index (``--reindex``).  Opens the database read-only except for ``--reindex``.
 SQLite only: PostgreSQL has no ``article_search`` table.  Reads no settings.
@@ -36,17 +38,24 @@ def build_sql(match: str, *, since: date | None = None, until: date | None = Non
               sources: tuple[str, ...] = (), countries: tuple[str, ...] = (),
               topics: tuple[str, ...] = (), regions: tuple[str, ...] = (),
               relevant_only: bool = True, originals_only: bool = False,
-              limit: int = 20) -> str:
-    """The search statement with every value inlined (runs as it stands in sqlite3)."""
+              limit: int = 20, best: int | None = None) -> str:
+    """The search statement with every value inlined (runs as it stands in sqlite3).
+
+    Hits are ordered by bm25 (title weighted), equal scores by id.  Without ``best``: the
+    exact statement (``--sql`` prints it).  FTS5's ``rank`` column is bm25 with the
+    weights, so FTS5 hands the matches over best first (it scores them all and sorts
+    their rowids itself, ties in rowid order) and the joins and filters run on the first
+    matches only, until the LIMIT; ``ORDER BY bm25(...)`` instead would read every match's
+    ``articles`` row and sort them all (at 1M rows, tens of thousands per word).
+
+    With ``best=K``: the ``K`` best matches only, taken with a bounded sort (a heap of
+    ``K``: no sort of every match), then joined and filtered.  The same rows as the exact
+    statement whenever at least ``limit`` of those ``K`` pass the filters (or there are
+    no more than ``K`` matches); ``run_search`` checks that and runs the exact statement
+    otherwise."""
     from pipelines.search_index import TITLE_WEIGHT
 
-    # FTS5's rank column with bm25's weights: FTS5 then hands the matches over best first
-    # (it sorts their rowids and scores itself), so the joins and filters run on the
-    # first matches only and LIMIT stops the scan; ORDER BY bm25(...) would read every
-    # match's articles row and sort them all (at 1M rows, tens of thousands per word)
-    rank = "article_search.rank"
-    conds = [f"article_search MATCH {_quote(match)}",
-             f"article_search.rank MATCH 'bm25({TITLE_WEIGHT}, 1.0)'"]
+    conds = []
     # published_at is ISO text: string order is time order, a day-only value is in its day
     if since:
         conds.append(f"a.published_at >= {_quote(since.isoformat())}")
@@ -67,19 +76,37 @@ def build_sql(match: str, *, since: date | None = None, until: date | None = Non
         conds.append("a.relevant = 1")
     if originals_only:
         conds.append("a.duplicate_of IS NULL")
-    where = "\n  AND ".join(conds)
-    return (
-        "SELECT a.id, a.published_at, a.source_id, s.country, a.language, a.title, a.url,\n"
-        # no snippet() here: FTS5's is cut from the shadow (base forms); civmon cuts its
-        # snippet from the original text
-        f"       round({rank}, 3) AS score, a.duplicate_of, a.story_id\n"
-        "FROM article_search\n"
-        "JOIN articles a ON a.id = article_search.rowid\n"
-        "JOIN sources s ON s.id = a.source_id\n"
-        f"WHERE {where}\n"
-        f"ORDER BY {rank}\n"
-        f"LIMIT {int(limit)};"
-    )
+    # no snippet() column: FTS5's is cut from the shadow (base forms); civmon cuts its
+    # snippet from the original text
+    columns = ("SELECT a.id, a.published_at, a.source_id, s.country, a.language, a.title, "
+               "a.url,\n       round({score}, 3) AS score, a.duplicate_of, a.story_id\n")
+    if best is None:
+        where = "\n  AND ".join([f"article_search MATCH {_quote(match)}",
+                                 f"article_search.rank MATCH 'bm25({TITLE_WEIGHT}, 1.0)'",
+                                 *conds])
+        return (columns.format(score="article_search.rank")
+                + "FROM article_search\n"
+                "JOIN articles a ON a.id = article_search.rowid\n"
+                "JOIN sources s ON s.id = a.source_id\n"
+                f"WHERE {where}\n"
+                "ORDER BY article_search.rank\n"
+                f"LIMIT {int(limit)};")
+    where = ("WHERE " + "\n  AND ".join(conds) + "\n") if conds else ""
+    return (columns.format(score="m.score")
+            + f"FROM (SELECT rowid AS id, bm25(article_search, {TITLE_WEIGHT}, 1.0) AS score\n"
+            f"      FROM article_search WHERE article_search MATCH {_quote(match)}\n"
+            f"      ORDER BY score, rowid LIMIT {int(best)}) AS m\n"
+            "JOIN articles a ON a.id = m.id\n"
+            "JOIN sources s ON s.id = a.source_id\n"
+            f"{where}"
+            "ORDER BY m.score, m.id\n"
+            f"LIMIT {int(limit)};")
+
+
+def best_window(limit: int) -> int:
+    """How many of the best matches ``run_search`` takes first: ten hits' worth of room
+    for the filters (by default only relevant articles are shown), at least 200."""
+    return max(10 * limit, 200)
 
 
 def _known(conn, table: str, column: str, values: tuple[str, ...], what: str,
@@ -109,10 +136,19 @@ def run_search(engine, query_text: str, sql_kwargs: dict[str, Any], *,
     from pipelines.search_index import parse, snippet
 
     query = parse(query_text, synonyms=synonyms)
-    sql = build_sql(query.match(), **sql_kwargs)
+    match = query.match()
+    sql = build_sql(match, **sql_kwargs)
     sequences = query.sequences()
+    limit = int(sql_kwargs.get("limit", 20))
+    best = best_window(limit)
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(sql).fetchall()
+        # the best matches first (a bounded sort); if the filters leave fewer than --limit
+        # of them while more matches exist, the exact statement, which --sql prints
+        rows = conn.exec_driver_sql(build_sql(match, **sql_kwargs, best=best)).fetchall()
+        if len(rows) < limit and conn.exec_driver_sql(
+                "SELECT count(*) FROM article_search WHERE article_search MATCH ?",
+                (match,)).scalar_one() > best:
+            rows = conn.exec_driver_sql(sql).fetchall()
         ids = [r[0] for r in rows]
         texts = {}
         if ids:

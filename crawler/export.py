@@ -28,7 +28,10 @@ Imports SQLAlchemy and the models only (no Scrapy).
 from __future__ import annotations
 
 import csv
+import io
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -208,8 +211,15 @@ def iter_batches(engine: Engine, f: ExportFilter, *, size: int = FETCH_BATCH,
             col = excel_sql(col)
         return cast(col, LargeBinary) if name in as_bytes else col
 
-    stmts = scan_queries(f, engine.dialect.name,
-                         cell=cell if sqlite and (excel or as_bytes) else None)
+    yield from _batches(engine, f, cell if sqlite and (excel or as_bytes) else None,
+                        size=size, excel=excel)
+
+
+def _batches(engine: Engine, f: ExportFilter, cell: Callable[[Any, str], Any] | None, *,
+             size: int = FETCH_BATCH, excel: bool = False) -> Iterator[list[tuple[Any, ...]]]:
+    """``iter_batches`` with the SQL of each cell made by ``cell(column, name)`` (SQLite)."""
+    sqlite = engine.dialect.name == "sqlite"
+    stmts = scan_queries(f, engine.dialect.name, cell=cell)
     with engine.connect() as conn:
         if sqlite and excel:
             conn.connection.driver_connection.create_function(
@@ -247,17 +257,84 @@ def _rechunk(fetchers: Iterable[Callable[[int], list[tuple[Any, ...]]]], size: i
         yield buf
 
 
-def export_csv(engine: Engine, f: ExportFilter, out: IO[str], *, excel: bool = False) -> int:
+def export_csv(engine: Engine, f: ExportFilter, out: IO[str] | IO[bytes], *,
+               excel: bool = False) -> int:
     """``civmon export --format csv``: the rows of ``f`` as CSV lines; returns the row count.
-    The same bytes as ``write_csv(iter_rows(engine, f), out, excel=excel)``."""
+    The same bytes as ``write_csv(iter_rows(engine, f), out, excel=excel)``.
+
+    ``out`` is a binary file (the CLI's) or a text one (its UTF-8 bytes are decoded for a
+    text file without a buffer, e.g. ``io.StringIO``; a text file with one, such as
+    ``sys.stdout``, is flushed and the bytes go to its buffer)."""
+    write = _byte_writer(out)
     if excel:
-        out.write("\ufeff")
-    out.write(csv_line(EXPORT_COLUMNS))
+        write("\ufeff".encode())
+    write(csv_line(EXPORT_COLUMNS).encode())
     n = 0
+    if engine.dialect.name == "sqlite":
+        # every cell as its UTF-8 bytes, NULL as b"": no decoding to str and encoding back,
+        # and records built a column at a time (csv_block)
+        def cell(col: Any, _name: str) -> Any:
+            return func.coalesce(cast(excel_sql(col) if excel else col, LargeBinary),
+                                 literal(b""))
+
+        # three stages, each in its own thread (as export_parquet): SQLite steps through
+        # the rows and the file takes the bytes without the GIL, so reading, building the
+        # records and writing them overlap
+        batches = threaded(_batches(engine, f, cell, excel=excel))
+        for count, block in threaded(batches, _counted_csv_block):
+            write(block)
+            n += count
+        return n
     for rows in iter_batches(engine, f, excel=excel):
-        out.writelines(map(csv_line, rows))
+        write("".join(map(csv_line, rows)).encode())
         n += len(rows)
     return n
+
+
+def _byte_writer(out: IO[str] | IO[bytes]) -> Callable[[bytes], Any]:
+    if not isinstance(out, io.TextIOBase):
+        return out.write  # type: ignore[return-value]
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        return lambda data: out.write(data.decode("utf-8"))  # type: ignore[arg-type]
+    out.flush()
+    return buffer.write
+
+
+#: The bytes that make csv.writer quote a field (QUOTE_MINIMAL): the delimiter, the quote
+#: character and the line breaks.
+_CSV_SPECIAL = (b",", b'"', b"\n", b"\r")
+_CSV_WIDE = 64  # mean bytes per cell above which a column is tested cell by cell
+
+
+def csv_block(rows: Sequence[Sequence[bytes]]) -> bytes:
+    """The CSV records of ``rows`` (every cell UTF-8 bytes, NULL as ``b""``), the bytes
+    ``csv_line`` makes of their texts: built a column at a time, so a column none of whose
+    cells needs quoting (ids, dates, languages: most of them) costs one scan of its joined
+    bytes instead of a test per cell."""
+    columns = []
+    for column in zip(*rows, strict=True):
+        # a wide column (texts, titles) is tested cell by cell: most of its cells need
+        # quoting, and joining it would copy megabytes only to find that out
+        if sum(map(len, column)) > _CSV_WIDE * len(column) or any(
+                c in b"".join(column) for c in _CSV_SPECIAL):
+            column = tuple(map(_csv_quoted, column))
+        columns.append(column)
+    if not columns:
+        return b""
+    return b"\r\n".join(map(b",".join, zip(*columns, strict=True))) + b"\r\n"
+
+
+def _counted_csv_block(rows: Sequence[Sequence[bytes]]) -> tuple[int, bytes]:
+    return len(rows), csv_block(rows)
+
+
+def _csv_quoted(v: bytes) -> bytes:
+    if b'"' in v:
+        return b'"' + v.replace(b'"', b'""') + b'"'
+    if b"," in v or b"\n" in v or b"\r" in v:
+        return b'"' + v + b'"'
+    return v
 
 
 def csv_line(row: Sequence[Any]) -> str:
@@ -266,7 +343,7 @@ def csv_line(row: Sequence[Any]) -> str:
     empty).  Built with ``str`` methods that scan in C (``in``, ``replace``, ``join``):
     the csv module copies every character of a field one by one into a buffer of 4-byte
     characters, which made it four times slower on 6 KB texts (tests/test_export_fast.py
-    checks the bytes against the csv module's)."""
+    checks the bytes against the csv module's).  ``csv_block`` is its bytes form."""
     fields = []
     for v in row:
         if v is None:
@@ -285,7 +362,7 @@ def csv_line(row: Sequence[Any]) -> str:
 def export_jsonl(engine: Engine, f: ExportFilter, out: IO[str]) -> int:
     """``civmon export --format jsonl`` (the same lines as ``write_jsonl(iter_rows(...))``)."""
     n = 0
-    for rows in iter_batches(engine, f):
+    for rows in threaded(iter_batches(engine, f)):  # SQLite reads ahead in its own thread
         out.writelines(_jsonl_lines(rows))
         n += len(rows)
     return n
@@ -460,22 +537,82 @@ DICTIONARY_COLUMNS = ["source_id", "source_name", "country", "date_precision", "
 
 def export_parquet(engine: Engine, f: ExportFilter, path: str, *,
                    batch: int = PARQUET_BATCH) -> int:
-    """``civmon export --format parquet``: one row group per ``batch`` rows of ``f``."""
-    return _write_batches(iter_batches(engine, f, size=batch, as_bytes=TEXT_AS_BYTES), path)
+    """``civmon export --format parquet``: one row group per ``batch`` rows of ``f``.
+
+    Three stages overlap, each in its own thread: reading rows from the database, building
+    their Arrow columns (``record_batch``), compressing and writing the row group.  Arrow
+    releases the GIL while it validates, casts, encodes and compresses, so the stages run
+    on separate cores; queues of ``PIPELINE_DEPTH`` batches keep memory flat."""
+    rows = iter_batches(engine, f, size=batch, as_bytes=TEXT_AS_BYTES)
+    return _write_batches(threaded(threaded(rows), record_batch), path)
 
 
-def _write_batches(batches: Iterable[list[tuple[Any, ...]]], path: str) -> int:
+def _write_batches(batches: Iterable[Any], path: str) -> int:
+    """Write ``batches`` (record batches, or lists of row tuples) as row groups of ``path``."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     n = 0
     with pq.ParquetWriter(path, parquet_schema(), compression="zstd",
                           use_dictionary=DICTIONARY_COLUMNS) as writer:
-        for rows in batches:
-            writer.write_batch(record_batch(rows))
-            n += len(rows)
+        for item in batches:
+            rb = item if isinstance(item, pa.RecordBatch) else record_batch(item)
+            writer.write_batch(rb)
+            n += rb.num_rows
         if n == 0:
             writer.write_batch(record_batch([]))
     return n
+
+
+PIPELINE_DEPTH = 1  # batches a pipeline stage may hold ready for the next
+
+
+def threaded(items: Iterable[Any], fn: Callable[[Any], Any] | None = None, *,
+             depth: int = PIPELINE_DEPTH) -> Iterator[Any]:
+    """``map(fn, items)`` (``items`` themselves without ``fn``) computed in a thread of its
+    own, at most ``depth`` results ahead of the consumer, in order.  An exception in the
+    thread is raised in the consumer; a consumer that stops early (an error, a full disk)
+    stops the thread, which closes ``items`` (a generator holding a database connection
+    is closed in the thread that opened it)."""
+    results: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put((True, fn(item) if fn else item)):
+                    return
+            put((True, end))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put((False, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=run, name="civmon-export-stage", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, value = results.get()
+            if not ok:
+                raise value
+            if value is end:
+                return
+            yield value
+    finally:
+        stop.set()
+        worker.join()
 
 
 def write_parquet(rows: Iterator[dict[str, Any]], path: str, *,

@@ -175,3 +175,63 @@ def test_arrow_parsing_falls_back_to_the_row_by_row_rules() -> None:
     assert got[4] == datetime(2025, 11, 24, 2, 18, tzinfo=UTC)
     assert _dates(pa.array(["2025-11-24", "", None], pa.string())).to_pylist() == [
         date(2025, 11, 24), None, None]
+
+
+def test_threaded_stages_keep_order_raise_errors_and_close_their_source() -> None:
+    """``threaded`` (the export pipelines' stages): results in order; an error in the
+    stage's thread is raised in the consumer; a consumer that stops early stops the
+    thread, which closes the source generator in the thread that runs it."""
+    import threading
+
+    from crawler.export import threaded
+
+    assert list(threaded(threaded(range(50)), lambda x: x * x)) == [x * x for x in range(50)]
+
+    def boom(x: int) -> int:
+        if x == 7:
+            raise ValueError("bad row 7")
+        return x
+
+    with pytest.raises(ValueError, match="bad row 7"):
+        list(threaded(range(20), boom))
+
+    closed_in: list[str] = []
+
+    def source():
+        try:
+            yield from range(10_000)
+        finally:
+            closed_in.append(threading.current_thread().name)
+
+    stage = threaded(source())
+    assert [next(stage) for _ in range(3)] == [0, 1, 2]
+    stage.close()  # the consumer gives up (e.g. the disk filled up)
+    assert closed_in == ["civmon-export-stage"]
+    assert not any(t.name == "civmon-export-stage" for t in threading.enumerate())
+
+
+def test_a_failing_output_stops_the_csv_export_with_its_error(tmp_path: Path) -> None:
+    """A write error (a full disk) ends export_csv with that error, its reading threads
+    stopped, rather than hanging or writing on."""
+    import threading
+
+    engine = open_engine(tmp_path / "t.sqlite")
+    _fill(engine, TRICKY * 400)
+
+    class Full(io.RawIOBase):
+        def __init__(self) -> None:
+            self.n = 0
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:
+            self.n += 1
+            if self.n > 2:
+                raise OSError(28, "No space left on device")
+            return len(data)
+
+    with pytest.raises(OSError, match="No space left"):
+        export_csv(engine, ExportFilter(), Full())
+    assert not any(t.name == "civmon-export-stage" for t in threading.enumerate())
+    engine.dispose()

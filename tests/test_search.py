@@ -282,3 +282,70 @@ def test_ranked_scan_gives_the_sorted_hits_and_stops_at_the_limit(tmp_path: Path
                  ).fetchall()
     assert 3 <= len(reads) < 10, reads  # of 40 relevant matches
     conn.close()
+
+
+def _ranked_db(path: Path) -> None:
+    """300 articles: 40 texts reprinted several times each (equal scores), grant words
+    1..4 times, two sources and two countries, a third relevant, some undated."""
+    open_engine(path).dispose()
+    conn = sqlite3.connect(path)
+    for sid, country in (("s", "KZ"), ("t", "AZ")):
+        conn.execute("INSERT INTO sources(id, name, country, kind, languages, timezone, "
+                     "enabled, updated_at) VALUES (?, ?, ?, 'national', 'ru', 'Asia/Almaty', "
+                     "1, '2025-01-01T00:00:00Z')", (sid, sid, country))
+    for i in range(300):
+        base = (i * 7) % 40
+        text = " ".join(["гранты"] * (1 + base % 4) + ["слово"] * (3 + base % 11)
+                        + ["грантовый"] * (base % 3 == 0))
+        title = "грант" if base % 9 == 0 else f"заголовок {base}"
+        conn.execute("INSERT INTO articles(source_id, url, canonical_url, title, text, "
+                     "language, published_at, fetched_at, content_hash, relevant, "
+                     "duplicate_of, state_supplied) VALUES (?, ?, ?, ?, ?, 'ru', ?, "
+                     "'2025-01-01T00:00:00Z', ?, ?, ?, 0)",
+                     ("st"[i % 2], f"u{i}", f"u{i}", title, text,
+                      None if i % 13 == 0 else f"2025-{1 + i % 12:02d}-10", f"h{i}",
+                      int(i % 3 == 0), None if i < 40 else 1 + base))
+        conn.execute("INSERT INTO article_search(rowid, title, text) VALUES (?, ?, ?)",
+                     (i + 1, shadow(title, "ru"), shadow(text, "ru")))
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("window", [5, None])
+def test_search_runs_the_best_matches_first_with_the_exact_statements_hits(
+        tmp_path: Path, monkeypatch, window: int) -> None:
+    """run_search takes the best matches with a bounded sort, then filters; its hits are
+    the exact statement's (the one --sql prints) and the sorted-all reference's, ties
+    (reprints) by id, whether the filters leave enough of the window (civmon's, at least
+    200) or not (a window of 5: the filters often leave too few, and the exact statement
+    has to run)."""
+    from datetime import date
+
+    from crawler import cli_search
+    from models.db import open_readonly
+
+    path = tmp_path / "w.sqlite"
+    _ranked_db(path)
+    if window:
+        monkeypatch.setattr(cli_search, "best_window", lambda limit: window)
+    engine = open_readonly(path)
+    conn = sqlite3.connect(path)
+    cases = [{}, {"relevant_only": False}, {"sources": ("t",)}, {"countries": ("az",)},
+             {"since": date(2025, 6, 1), "until": date(2025, 9, 30)},
+             {"originals_only": True, "relevant_only": False}]
+    ran_exact = 0
+    for q in ("грант", "грантовый", "грант NOT слово", "слово"):
+        match = parse(q).match()
+        for kwargs in cases:
+            for limit in (1, 7, 20, 500):
+                kw = {**kwargs, "limit": limit}
+                _sql, hits = cli_search.run_search(engine, q, kw)
+                exact = [r[0] for r in conn.execute(cli_search.build_sql(match, **kw))]
+                ref_sql = cli_search.build_sql(match, **kw, best=10**9)
+                assert [h["id"] for h in hits] == exact == [r[0] for r in conn.execute(ref_sql)]
+                best = cli_search.best_window(limit)
+                fast = conn.execute(cli_search.build_sql(match, **kw, best=best)).fetchall()
+                ran_exact += len(fast) < len(exact)
+    assert ran_exact > (20 if window == 5 else 0)
+    conn.close()
+    engine.dispose()
