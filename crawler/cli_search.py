@@ -133,7 +133,7 @@ def warn_unknown(conn, sources=(), countries=(), topics=()) -> None:
 def run_search(engine, query_text: str, sql_kwargs: dict[str, Any], *,
                synonyms: bool = True) -> tuple[str, list[dict[str, Any]]]:
     """Parse, build and run a search; returns the SQL and the hits (with snippets)."""
-    from pipelines.search_index import parse, snippet
+    from pipelines.search_index import parse, phrase_fts, snippet
 
     query = parse(query_text, synonyms=synonyms)
     match = query.match()
@@ -142,13 +142,24 @@ def run_search(engine, query_text: str, sql_kwargs: dict[str, Any], *,
     limit = int(sql_kwargs.get("limit", 20))
     best = best_window(limit)
     with engine.connect() as conn:
-        # the best matches first (a bounded sort); if the filters leave fewer than --limit
-        # of them while more matches exist, the exact statement, which --sql prints
-        rows = conn.exec_driver_sql(build_sql(match, **sql_kwargs, best=best)).fetchall()
-        if len(rows) < limit and conn.exec_driver_sql(
-                "SELECT count(*) FROM article_search WHERE article_search MATCH ?",
-                (match,)).scalar_one() > best:
-            rows = conn.exec_driver_sql(sql).fetchall()
+        # one read transaction: the statements below see the same articles
+        conn.exec_driver_sql("BEGIN")
+        # the alternatives some article contains (a lexicon term stands for phrases in
+        # several languages; most are absent from a given database): the others match
+        # nothing and add 0 to every score, but bm25 would still test each, per match
+        present = {seq for seq in query.alternatives() if conn.exec_driver_sql(
+            "SELECT 1 FROM article_search WHERE article_search MATCH ? LIMIT 1",
+            (phrase_fts(seq),)).first()}
+        live = query.live_match(present.__contains__)
+        rows = []
+        if live is not None:
+            # the best matches first (a bounded sort); if the filters leave fewer than
+            # --limit of them while more matches exist, the exact statement (--sql's)
+            rows = conn.exec_driver_sql(build_sql(live, **sql_kwargs, best=best)).fetchall()
+            if len(rows) < limit and conn.exec_driver_sql(
+                    "SELECT count(*) FROM article_search WHERE article_search MATCH ?",
+                    (live,)).scalar_one() > best:
+                rows = conn.exec_driver_sql(sql).fetchall()
         ids = [r[0] for r in rows]
         texts = {}
         if ids:

@@ -362,7 +362,7 @@ def csv_line(row: Sequence[Any]) -> str:
 def export_jsonl(engine: Engine, f: ExportFilter, out: IO[str]) -> int:
     """``civmon export --format jsonl`` (the same lines as ``write_jsonl(iter_rows(...))``)."""
     n = 0
-    for rows in threaded(iter_batches(engine, f)):  # SQLite reads ahead in its own thread
+    for rows in iter_batches(engine, f):
         out.writelines(_jsonl_lines(rows))
         n += len(rows)
     return n

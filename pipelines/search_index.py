@@ -25,7 +25,7 @@ is the same whatever ``CIVMON_RELEVANCE_RULES`` says).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -188,9 +188,17 @@ class Unit:
     alternatives: list[tuple[str, ...]] = field(default_factory=list)
     """Key sequences: any one of them matches."""
 
-    def fts(self) -> str:
-        alts = ['"' + " ".join(seq) + '"' for seq in self.alternatives]
+    def fts(self, keep: Callable[[tuple[str, ...]], bool] | None = None) -> str | None:
+        """The FTS5 OR of the alternatives (those ``keep`` keeps; None if it keeps none)."""
+        alts = [phrase_fts(seq) for seq in self.alternatives if keep is None or keep(seq)]
+        if not alts:
+            return None
         return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+
+
+def phrase_fts(seq: tuple[str, ...]) -> str:
+    """One alternative (a key sequence) as an FTS5 phrase."""
+    return '"' + " ".join(seq) + '"'
 
 
 @dataclass
@@ -201,14 +209,34 @@ class Query:
 
     def match(self) -> str:
         """The FTS5 MATCH expression over the shadow columns."""
+        expr = self.live_match(None)
+        assert expr is not None
+        return expr
+
+    def live_match(self, keep: Callable[[tuple[str, ...]], bool] | None) -> str | None:
+        """``match()`` with only the alternatives ``keep`` keeps, or None when that leaves a
+        group with nothing to match.  Given the alternatives some article contains, it
+        matches the same articles with the same bm25 scores: an alternative no article
+        contains matches none, and adds exactly 0 to every score (bm25 sums over the
+        query's phrases, each weighted by its count in the article)."""
         parts = []
         for group in self.groups:
-            expr = " OR ".join(u.fts() for u in group)
-            parts.append(f"({expr})" if len(group) > 1 else expr)
+            units = [e for e in (u.fts(keep) for u in group) if e is not None]
+            if not units:
+                return None
+            expr = " OR ".join(units)
+            parts.append(f"({expr})" if len(units) > 1 else expr)
         expr = " AND ".join(parts)
         for unit in self.excluded:
-            expr = f"({expr}) NOT {unit.fts()}"
+            left_out = unit.fts(keep)
+            if left_out is not None:
+                expr = f"({expr}) NOT {left_out}"
         return expr
+
+    def alternatives(self) -> set[tuple[str, ...]]:
+        """Every key sequence the MATCH expression names (found or left out)."""
+        return {seq for g in [*self.groups, self.excluded] for u in g
+                for seq in u.alternatives}
 
     def sequences(self) -> set[tuple[str, ...]]:
         """Every key sequence a hit may be (for marking snippets)."""
