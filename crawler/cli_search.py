@@ -130,10 +130,24 @@ def warn_unknown(conn, sources=(), countries=(), topics=()) -> None:
     _known(conn, "topics", "id", tuple(topics), "topic")
 
 
+def present_match(query: Any, execute: Any) -> str | None:
+    """``query``'s MATCH with only the alternatives some article contains (None: no article
+    can match).  A lexicon term stands for phrases in several languages, most absent from
+    a given database: they match nothing and add 0 to every bm25 score, but FTS5 would
+    still test each at every match.  ``execute(sql, params)`` is a DB-API connection's
+    ``execute`` or SQLAlchemy's ``exec_driver_sql``."""
+    from pipelines.search_index import phrase_fts
+
+    present = {seq for seq in query.alternatives() if execute(
+        "SELECT 1 FROM article_search WHERE article_search MATCH ? LIMIT 1",
+        (phrase_fts(seq),)).fetchone()}
+    return query.live_match(present.__contains__)
+
+
 def run_search(engine, query_text: str, sql_kwargs: dict[str, Any], *,
                synonyms: bool = True) -> tuple[str, list[dict[str, Any]]]:
     """Parse, build and run a search; returns the SQL and the hits (with snippets)."""
-    from pipelines.search_index import parse, phrase_fts, snippet
+    from pipelines.search_index import parse, snippet
 
     query = parse(query_text, synonyms=synonyms)
     match = query.match()
@@ -144,13 +158,7 @@ def run_search(engine, query_text: str, sql_kwargs: dict[str, Any], *,
     with engine.connect() as conn:
         # one read transaction: the statements below see the same articles
         conn.exec_driver_sql("BEGIN")
-        # the alternatives some article contains (a lexicon term stands for phrases in
-        # several languages; most are absent from a given database): the others match
-        # nothing and add 0 to every score, but bm25 would still test each, per match
-        present = {seq for seq in query.alternatives() if conn.exec_driver_sql(
-            "SELECT 1 FROM article_search WHERE article_search MATCH ? LIMIT 1",
-            (phrase_fts(seq),)).first()}
-        live = query.live_match(present.__contains__)
+        live = present_match(query, conn.exec_driver_sql)
         rows = []
         if live is not None:
             # the best matches first (a bounded sort); if the filters leave fewer than
