@@ -283,10 +283,7 @@ def export(fmt, output, since, until, sources, countries, query, relevant_flag, 
         if fmt == "parquet":
             n = export_parquet(engine, flt, output)
         else:
-            # CSV is written as bytes (export_csv), JSON Lines as text
-            out = ((open(output, "wb") if fmt == "csv"  # noqa: SIM115
-                    else open(output, "w", encoding="utf-8"))  # noqa: SIM115
-                   if output else sys.stdout)
+            out = open(output, "wb") if output else sys.stdout  # noqa: SIM115  # bytes
             try:
                 n = (export_csv(engine, flt, out, excel=excel) if fmt == "csv"
                      else export_jsonl(engine, flt, out))

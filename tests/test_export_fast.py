@@ -46,6 +46,8 @@ TRICKY = [
      "a", 0, 0),
     ('"', ",", "\n", '""', None, None, 1, 0),
     ("NUL\x00внутри", None, None, "a\x00" + "b" * 20_000, "2023-08-11T15:03:00Z", None, 1, 0),
+    ("back\\slash \b\f\x1f", "\u2028", "\\", 'a\\"b\\\\n\x7f', "2025-11-24", "x,y", 1, 0),
+    ("only \\ and \"", "\t", None, "%s %b %% {}", None, None, 1, 0),
 ]
 
 
@@ -234,4 +236,23 @@ def test_a_failing_output_stops_the_csv_export_with_its_error(tmp_path: Path) ->
     with pytest.raises(OSError, match="No space left"):
         export_csv(engine, ExportFilter(), Full())
     assert not any(t.name == "civmon-export-stage" for t in threading.enumerate())
+    engine.dispose()
+
+
+def test_jsonl_without_sqlites_json_functions_is_the_same(tmp_path: Path,
+                                                          monkeypatch) -> None:
+    """An SQLite built without json_quote gets the lines built in Python (jsonl_block):
+    the same bytes as the SQL-built ones and the row-by-row writer's."""
+    from crawler import export
+
+    engine = open_engine(tmp_path / "t.sqlite")
+    _fill(engine)
+    assert export._has_json_quote(engine)  # this SQLite has them: the SQL path ran above
+    sql_built = io.StringIO()
+    export_jsonl(engine, ExportFilter(), sql_built)
+    monkeypatch.setattr(export, "_has_json_quote", lambda _engine: False)
+    python_built, old = io.StringIO(), io.StringIO()
+    assert export_jsonl(engine, ExportFilter(), python_built) == len(TRICKY)
+    write_jsonl(iter(_reference_rows(engine, ExportFilter())), old)
+    assert python_built.getvalue() == sql_built.getvalue() == old.getvalue()
     engine.dispose()
