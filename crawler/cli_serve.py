@@ -86,9 +86,12 @@ FROM reprints ORDER BY reprint_count DESC, published_at DESC""",
     },
     "big_stories": {
         "title": "Stories with more than three outlets",
-        "description": "Events reported by more than three sources.",
+        "description": "Events reported by more than three sources (more_than: another "
+                       "threshold, e.g. 1 for every story told by two outlets or more).",
         "sql": """SELECT story_id, first_seen, outlets, sources, languages, articles, title
-FROM stories WHERE outlets > 3 ORDER BY outlets DESC, first_seen DESC""",
+FROM stories
+WHERE outlets > coalesce(cast(nullif(:more_than, '') AS INTEGER), 3)
+ORDER BY outlets DESC, first_seen DESC""",
     },
     "weekly_ngo_news": {
         "title": "Civil-society news per week and country",
