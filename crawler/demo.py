@@ -129,3 +129,7 @@ def print_summary(db: str | None, result: CrawlResult, out: TextIO) -> None:
         out.write(f"  sqlite3 {path} \"SELECT first_seen, outlets, languages, title FROM stories "
                   "WHERE outlets > 1\"\n")
     out.write(f"  civmon export --format csv --excel --db {where} -o report.csv\n")
+    if path is not None:  # search and serve need SQLite
+        out.write(f"  civmon search грант --db {path}\n")
+        out.write(f"  civmon serve --db {path}        # Datasette: pip install -e '.[serve]'\n")
+    out.write(f"  civmon report --db {where} -o report.html\n")

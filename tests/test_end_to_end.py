@@ -107,6 +107,30 @@ def test_demo_summary_says_what_it_did(demo_db) -> None:
     assert counts == list(range(10, count_rows(db) + 1, 10)) and counts
 
 
+def test_the_demo_hints_run(demo_db, tmp_path: Path, monkeypatch) -> None:
+    """Each civmon command the summary suggests runs as printed (serve, a server, aside)."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    db, stdout = demo_db
+    hints = [shlex.split(line.split("#")[0]) for line in stdout.splitlines()
+             if line.startswith("  civmon ")]
+    assert {h[1] for h in hints} == {"export", "search", "serve", "report"}
+    monkeypatch.chdir(tmp_path)
+    for hint in hints:
+        assert hint[hint.index("--db") + 1] == str(db)
+        if hint[1] == "serve":
+            continue
+        result = CliRunner().invoke(cli, hint[1:])
+        assert result.exit_code == 0, (hint, result.output)
+        if hint[1] == "search":
+            assert "грантов" in result.output and " hits" in result.output
+    assert (tmp_path / "report.csv").stat().st_size and (tmp_path / "report.html").stat().st_size
+
+
 def test_every_expected_article_is_stored(demo_db) -> None:
     stored = rows(demo_db[0])
     missing = [key(e) for e in EXPECTED if key(e) not in stored]
